@@ -1,0 +1,68 @@
+"""The DEA cascade of DisGE's discrepancy branch (Eq. 1; SPEC §2)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import Tensor, nn
+
+from ..layers import DEA
+from ..layers._utils import resize_to
+
+
+class DEACascade(nn.Module):
+    r"""``D_1 = DEA(F_1)``, ``D_i = DEA(Cat(Up(D_{i-1}), F_i))`` for i = 2..4 (Eq. 1), then a
+    1x1 conv + BN + ReLU that projects ``D_4`` to F5's width so that ``F_e = D_4 + F_5``.
+
+    Args:
+        encoder_channels: widths of F1..F5 (the encoder's ``out_channels``).
+        expansion, pool_size, pre_attention, tied, norm_groups: see :class:`~disgrl.layers.DEA`.
+        align_corners: of the bilinear resizes between levels.
+
+    Shape:
+        - Input: ``[F1, F2, F3, F4]`` (extra entries are ignored) and F5's spatial size.
+        - Output: ``(B, C5, H5, W5)``. For Xception: D1 64x147², D2 192x74², D3 448x37²,
+          D4 1176x19² -> 728x19².
+    """
+
+    def __init__(
+        self,
+        encoder_channels: Sequence[int],
+        expansion: int = 4,
+        pool_size: int | None = 1,
+        pre_attention: bool = False,
+        tied: bool = True,
+        norm_groups: int = 4,
+        align_corners: bool = False,
+    ) -> None:
+        super().__init__()
+        self.align_corners = align_corners
+        widths = []
+        acc = 0
+        for c in encoder_channels[:4]:
+            acc += c
+            widths.append(acc)
+        self.blocks = nn.ModuleList(
+            DEA(
+                w,
+                expansion=expansion,
+                pool_size=pool_size,
+                pre_attention=pre_attention,
+                tied=tied,
+                norm_groups=norm_groups,
+            )
+            for w in widths
+        )
+        self.proj = nn.Sequential(
+            nn.Conv2d(widths[-1], encoder_channels[4], 1),
+            nn.BatchNorm2d(encoder_channels[4]),
+            nn.ReLU(inplace=True),
+        )
+        self.out_channels = int(encoder_channels[4])
+
+    def forward(self, features: Sequence[Tensor], size: tuple[int, int] | torch.Size) -> Tensor:
+        d = self.blocks[0](features[0])
+        for block, f in zip(self.blocks[1:], features[1:4]):
+            d = block(torch.cat([resize_to(d, f.shape[-2:], self.align_corners), f], dim=1))
+        return resize_to(self.proj(d), size, self.align_corners)

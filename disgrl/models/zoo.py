@@ -1,0 +1,129 @@
+"""Registered DisGRL models: SPEC defaults, the authors' variant, Table 5 ablations, other backbones."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from torch import nn
+
+from .._registry import PretrainedCfg, register_model
+from .config import SECTIONS, DEAConfig, DisADConfig, DisGRLConfig, EncoderConfig, ReconstructionConfig, replace_section
+from .disgrl import DisGRL
+
+_IMAGENET = {"mean": (0.485, 0.456, 0.406), "std": (0.229, 0.224, 0.225)}
+
+default_cfgs: dict[str, PretrainedCfg] = {
+    "disgrl_efficientnet_b0": PretrainedCfg(**_IMAGENET),
+}
+
+_PARTS = ("encoder", "dea", "decoder", "rec1", "rec2", "disad", "head")
+_SHORTCUTS = {
+    "num_classes": ("classifier", "num_classes"),
+    "drop_rate": ("classifier", "dropout"),
+    "backbone": ("encoder", "backbone"),
+}
+
+
+def build_disgrl(cfg: DisGRLConfig, pretrained_backbone: bool | str = False, **overrides: Any) -> DisGRL:
+    """Apply ``create_model``'s overrides to ``cfg`` and build the model (see its docstring)."""
+    parts: dict[str, nn.Module] = {}
+    if "config" in overrides:
+        cfg = overrides.pop("config")
+        if not isinstance(cfg, DisGRLConfig):
+            raise TypeError(f"config: expected a DisGRLConfig, got {type(cfg).__name__}")
+    top = {f.name for f in dataclasses.fields(DisGRLConfig)} - set(SECTIONS)
+    for key, value in overrides.items():
+        if key in _PARTS and isinstance(value, nn.Module):
+            parts[key] = value
+        elif key in SECTIONS:
+            cfg = dataclasses.replace(cfg, **{key: replace_section(getattr(cfg, key), value, key)})
+        elif key in _SHORTCUTS:
+            section, field = _SHORTCUTS[key]
+            cfg = dataclasses.replace(cfg, **{section: dataclasses.replace(getattr(cfg, section), **{field: value})})
+        elif key in top:
+            cfg = dataclasses.replace(cfg, **{key: value})
+        else:
+            valid = sorted(set(SECTIONS) | set(_PARTS) | set(_SHORTCUTS) | top | {"config"})
+            raise TypeError(f"unknown model argument {key!r}; valid: {', '.join(valid)}")
+    return DisGRL(cfg, pretrained_backbone=pretrained_backbone, **parts)
+
+
+def _ablation(rec1: bool, rec2: bool, dea: bool, rfa: bool) -> DisGRLConfig:
+    return DisGRLConfig(
+        dea=DEAConfig(enabled=dea),
+        reconstruction=ReconstructionConfig(rec1=rec1, rec2=rec2),
+        disad=DisADConfig(rfa=rfa),
+    )
+
+
+def official_config() -> DisGRLConfig:
+    """Every "option" choice of SPEC §8 that reproduces the authors' code (znshi/DisGRL)."""
+    return DisGRLConfig(
+        dea=DEAConfig(pool_size=None, pre_attention=True, tied=False, align_corners=True),  # #2, #3, #4
+        decoder=dataclasses.replace(
+            DisGRLConfig().decoder, value_kernel=5, residual_kernel=1, skip_channels=(32, 64, 128, 256)
+        ),  # #5, #6
+        reconstruction=ReconstructionConfig(
+            rec1_use_f1=False, guide_proj=None, guide_interpolation="nearest", output_bn_relu=True, align_corners=True
+        ),  # #7, #8
+        disad=DisADConfig(
+            gate="conv_relu_conv", final_conv=False, shared=True, after_exit_stages=3, skip_exit_stages=("block8",),
+            align_corners=True,
+        ),  # #9, #10
+    )  # fmt: skip
+
+
+@register_model
+def disgrl_xception(pretrained_backbone: bool | str = False, **kwargs: Any) -> DisGRL:
+    """DisGRL with SPEC's defaults (the paper where it is explicit): Xception, DEA, two heads, RFA."""
+    return build_disgrl(DisGRLConfig(), pretrained_backbone, **kwargs)
+
+
+@register_model
+def disgrl_xception_official(pretrained_backbone: bool | str = False, **kwargs: Any) -> DisGRL:
+    """DisGRL as the authors' code computes it (SPEC §8 options; dead modules left out)."""
+    return build_disgrl(official_config(), pretrained_backbone, **kwargs)
+
+
+@register_model
+def xception_baseline(pretrained_backbone: bool | str = False, **kwargs: Any) -> DisGRL:
+    """Table 5 a): the Xception classifier alone (same classifier head as DisGRL)."""
+    return build_disgrl(_ablation(False, False, False, False), pretrained_backbone, **kwargs)
+
+
+@register_model
+def disgrl_xception_rec1(pretrained_backbone: bool | str = False, **kwargs: Any) -> DisGRL:
+    """Table 5 b): encoder-decoder + the vision (AFS) reconstruction head."""
+    return build_disgrl(_ablation(True, False, False, False), pretrained_backbone, **kwargs)
+
+
+@register_model
+def disgrl_xception_rec2(pretrained_backbone: bool | str = False, **kwargs: Any) -> DisGRL:
+    """Table 5 c): encoder-decoder + the reasoning (SAM) reconstruction head."""
+    return build_disgrl(_ablation(False, True, False, False), pretrained_backbone, **kwargs)
+
+
+@register_model
+def disgrl_xception_double(pretrained_backbone: bool | str = False, **kwargs: Any) -> DisGRL:
+    """Table 5 d): both reconstruction heads, no DEA, no RFA."""
+    return build_disgrl(_ablation(True, True, False, False), pretrained_backbone, **kwargs)
+
+
+@register_model
+def disgrl_xception_no_rfa(pretrained_backbone: bool | str = False, **kwargs: Any) -> DisGRL:
+    """Table 5 e): both heads + DEA; RFA replaced by the element-wise sum F_e = D4 + F5."""
+    return build_disgrl(_ablation(True, True, True, False), pretrained_backbone, **kwargs)
+
+
+@register_model
+def disgrl_xception_no_dea(pretrained_backbone: bool | str = False, **kwargs: Any) -> DisGRL:
+    """Table 5 f): both heads + RFA, no DEA branch (F_e = F5)."""
+    return build_disgrl(_ablation(True, True, False, True), pretrained_backbone, **kwargs)
+
+
+@register_model
+def disgrl_efficientnet_b0(pretrained_backbone: bool | str = False, **kwargs: Any) -> DisGRL:
+    """DisGRL on timm's efficientnet_b0 (taps and widths read from the backbone)."""
+    cfg = DisGRLConfig(encoder=EncoderConfig(backbone="efficientnet_b0"), noise_clip=None)
+    return build_disgrl(cfg, pretrained_backbone, **kwargs)
