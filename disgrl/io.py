@@ -9,6 +9,7 @@ and float, CMYK, RGBA (composited over white), and EXIF orientation is applied.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import warnings
 from pathlib import Path
@@ -63,10 +64,8 @@ def load_image(
             img = _decode(f, label, max_pixels)
     else:
         img = _decode(source, label, max_pixels)
-    try:
+    with contextlib.suppress(Exception):  # a broken EXIF block must not lose the image
         img = ImageOps.exif_transpose(img)
-    except Exception:  # a broken EXIF block must not lose the image
-        pass
     try:
         return to_rgb(img)
     except (OSError, ValueError) as e:
