@@ -34,3 +34,13 @@ def cutouts_dir() -> Path:
     if not path.is_dir():
         pytest.skip(f"shared cutouts not found at {path}")
     return path
+
+
+@pytest.fixture
+def tiny_model():
+    """A small DisGRL (random weights) for fast tests; 64x64 input."""
+    import disgrl
+
+    model = disgrl.create_model("disgrl_tiny").eval()
+    model.pretrained_cfg["input_size"] = (3, 64, 64)
+    return model

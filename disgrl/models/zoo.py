@@ -8,13 +8,24 @@ from typing import Any
 from torch import nn
 
 from .._registry import PretrainedCfg, register_model
-from .config import SECTIONS, DEAConfig, DisADConfig, DisGRLConfig, EncoderConfig, ReconstructionConfig, replace_section
+from .config import (
+    SECTIONS,
+    ClassifierConfig,
+    DEAConfig,
+    DecoderConfig,
+    DisADConfig,
+    DisGRLConfig,
+    EncoderConfig,
+    ReconstructionConfig,
+    replace_section,
+)
 from .disgrl import DisGRL
 
 _IMAGENET = {"mean": (0.485, 0.456, 0.406), "std": (0.229, 0.224, 0.225)}
 
 default_cfgs: dict[str, PretrainedCfg] = {
     "disgrl_efficientnet_b0": PretrainedCfg(**_IMAGENET),
+    "disgrl_tiny": PretrainedCfg(input_size=(3, 128, 128)),
 }
 
 _PARTS = ("encoder", "dea", "decoder", "rec1", "rec2", "disad", "head")
@@ -127,3 +138,19 @@ def disgrl_efficientnet_b0(pretrained_backbone: bool | str = False, **kwargs: An
     """DisGRL on timm's efficientnet_b0 (taps and widths read from the backbone)."""
     cfg = DisGRLConfig(encoder=EncoderConfig(backbone="efficientnet_b0"), noise_clip=None)
     return build_disgrl(cfg, pretrained_backbone, **kwargs)
+
+
+def tiny_config() -> DisGRLConfig:
+    """DisGRL's full structure on a 2 M-parameter MobileNetV2-0.5 backbone with narrow decoder/heads."""
+    return DisGRLConfig(
+        encoder=EncoderConfig(backbone="mobilenetv2_050"),
+        decoder=DecoderConfig(channels=(64, 32, 16)),
+        reconstruction=ReconstructionConfig(rec1_channels=16, sam_channels=16, sam_states=8),
+        classifier=ClassifierConfig(hidden=256),
+    )
+
+
+@register_model
+def disgrl_tiny(pretrained_backbone: bool | str = False, **kwargs: Any) -> DisGRL:
+    """A small DisGRL (MobileNetV2-0.5, 128x128 input, ≈2 M parameters) for CPUs, tests and demos."""
+    return build_disgrl(tiny_config(), pretrained_backbone, **kwargs)
