@@ -9,6 +9,8 @@ from collections.abc import Sequence
 
 # (command, module, one-line help); each module has add_arguments(parser) and run(args) -> int.
 COMMANDS: list[tuple[str, str, str]] = [
+    ("train", "disgrl.cli.train", "fine-tune a detector on your own real/fake images"),
+    ("eval", "disgrl.cli.eval", "measure ACC / AUC / EER / AP of weights on labelled images"),
     ("predict", "disgrl.cli.predict", "score images as real or fake (and save maps that show where)"),
     ("convert", "disgrl.cli.convert", "convert a .pth/.bin checkpoint into a safetensors weights folder"),
     ("list-models", "disgrl.cli.list_models", "list the registered models (and their size and cost)"),

@@ -1,0 +1,81 @@
+"""How the trainer walks a dataset: seeded epoch order, class balance, DDP shards, batches."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+from torch import Tensor
+from torch.utils.data import Dataset, Subset
+
+
+def dataset_labels(dataset: Dataset) -> list[int] | None:
+    """The dataset's labels without loading images (``.labels``, also through ``Subset``)."""
+    if isinstance(dataset, Subset):
+        base = dataset_labels(dataset.dataset)
+        return None if base is None else [base[i] for i in dataset.indices]
+    labels = getattr(dataset, "labels", None)
+    return [int(v) for v in labels] if labels is not None else None
+
+
+def dataset_videos(dataset: Dataset) -> list[str | None] | None:
+    if isinstance(dataset, Subset):
+        base = dataset_videos(dataset.dataset)
+        return None if base is None else [base[i] for i in dataset.indices]
+    videos = getattr(dataset, "videos", None)
+    return list(videos) if videos is not None else None
+
+
+def epoch_batches(
+    n: int,
+    labels: Sequence[int] | None,
+    batch_size: int,
+    epoch: int,
+    seed: int,
+    balance: bool,
+    rank: int = 0,
+    world_size: int = 1,
+) -> list[list[int]]:
+    """This rank's batches for ``epoch``: a seeded permutation (the same on every rank), the
+    majority class undersampled when ``balance``, split across ranks, full batches only."""
+    g = torch.Generator().manual_seed(seed * 1_000_003 + epoch)
+    if balance and labels is not None:
+        real = [i for i, y in enumerate(labels) if y == 0]
+        fake = [i for i, y in enumerate(labels) if y != 0]
+        m = min(len(real), len(fake))
+        if m == 0:
+            raise ValueError("balance=True needs both real and fake training images")
+        pick = [real[j] for j in torch.randperm(len(real), generator=g)[:m].tolist()]
+        pick += [fake[j] for j in torch.randperm(len(fake), generator=g)[:m].tolist()]
+        pick.sort()
+    else:
+        pick = list(range(n))
+    order = [pick[j] for j in torch.randperm(len(pick), generator=g).tolist()]
+    per_rank = batch_size // world_size
+    usable = (len(order) // (per_rank * world_size)) * per_rank * world_size
+    mine = order[:usable][rank::world_size]
+    return [mine[i : i + per_rank] for i in range(0, len(mine), per_rank)]
+
+
+def unpack_batch(batch: Any) -> tuple[Tensor, Tensor, Tensor | None, int]:
+    """(images, labels, indices, skipped) from a dict batch or an (images, labels) tuple."""
+    if batch is None:
+        return torch.empty(0), torch.empty(0, dtype=torch.long), None, 0
+    if isinstance(batch, dict):
+        idx = batch.get("index")
+        return batch["image"], torch.as_tensor(batch["label"]), None if idx is None else torch.as_tensor(idx), int(
+            batch.get("skipped", 0)
+        )
+    images, labels = batch[0], batch[1]
+    return images, torch.as_tensor(labels), None, 0
+
+
+def flip_batch(x: Tensor, p: float, seed: int, epoch: int, batch: int, rank: int) -> Tensor:
+    """Horizontal flips decided by a generator seeded from (seed, epoch, batch, rank): the same
+    images are flipped however the run is interrupted and resumed."""
+    if p <= 0 or x.shape[0] == 0:
+        return x
+    g = torch.Generator().manual_seed(((seed * 1_000_003 + epoch) * 1_000_033 + batch) * 64 + rank)
+    mask = (torch.rand(x.shape[0], generator=g) < p).to(x.device)
+    return torch.where(mask[:, None, None, None], x.flip(-1), x)
