@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +16,7 @@ from PIL import Image
 from safetensors.torch import load_file
 
 import disgrl
-from disgrl.train import Trainer, TrainConfig, evaluate
+from disgrl.train import TrainConfig, Trainer, evaluate
 from disgrl.train.checkpoint import latest_checkpoint
 from disgrl.train.data import epoch_batches
 from disgrl.train.datasets import build_datasets
@@ -123,27 +122,28 @@ def _final_weights(run: Path) -> dict[str, torch.Tensor]:
 
 
 def test_sigkill_mid_epoch_then_resume_gives_identical_weights(tmp_path):
-    data = _make_folder(tmp_path / "data", n_per_class=12)
+    data = _make_folder(tmp_path / "data", n_per_class=20)
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONHASHSEED": "0"}
     subprocess.run(_train_cmd(data, tmp_path / "full"), check=True, env=env, capture_output=True, timeout=600)
 
-    proc = subprocess.Popen(_train_cmd(data, tmp_path / "killed"), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # The run SIGKILLs itself right after its step-3 checkpoint, mid first epoch.
+    kill = {**env, "DISGRL_FAULT_KILL_AFTER_STEP": "3"}
+    res = subprocess.run(_train_cmd(data, tmp_path / "killed"), env=kill, capture_output=True, timeout=600)
+    assert res.returncode == -signal.SIGKILL
     pointer = tmp_path / "killed" / "checkpoints" / "LATEST"
-    deadline = time.time() + 300
-    while time.time() < deadline:  # wait for step 3 of 8 (mid first epoch), then kill -9
-        if pointer.is_file() and pointer.read_text().strip() >= "step-00000003":
-            break
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    killed_at = pointer.read_text().strip()
-    assert killed_at < "step-00000008", "the run finished before it could be killed"
-    subprocess.run(_train_cmd(data, tmp_path / "killed", "--resume"), check=True, env=env, capture_output=True, timeout=600)
+    killed_at = int(pointer.read_text().strip().removeprefix("step-"))
+    steps_per_epoch = json.loads((tmp_path / "full" / "metrics.json").read_text())[0]["step"]
+    assert killed_at < steps_per_epoch, "the run was not killed mid-epoch"
+    subprocess.run(
+        _train_cmd(data, tmp_path / "killed", "--resume"), check=True, env=env, capture_output=True, timeout=600
+    )
 
     a, b = _final_weights(tmp_path / "full"), _final_weights(tmp_path / "killed")
     assert a.keys() == b.keys()
     assert all(torch.equal(a[k], b[k]) for k in a), "resumed weights differ"
-    assert (tmp_path / "full" / "model.safetensors").read_bytes() == (tmp_path / "killed" / "model.safetensors").read_bytes()
+    assert (tmp_path / "full" / "model.safetensors").read_bytes() == (
+        tmp_path / "killed" / "model.safetensors"
+    ).read_bytes()
 
 
 def test_ddp_two_gloo_processes_match_single_process(tmp_path):

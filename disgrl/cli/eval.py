@@ -19,9 +19,13 @@ from pathlib import Path
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", required=True, help="folder with real/ and fake/ (or a test/ sub-folder), or a manifest")
-    p.add_argument("--weights", required=True, help="a run folder, a model.safetensors inside one, hf-hub:org/name, or name.tag")
+    p.add_argument(
+        "--weights", required=True, help="a run folder, a model.safetensors inside one, hf-hub:org/name, or name.tag"
+    )
     p.add_argument("--out", default="eval.json", help="where to write the metrics as JSON (default eval.json)")
-    p.add_argument("--split", default="test", help="manifest split / sub-folder to evaluate when present (default test)")
+    p.add_argument(
+        "--split", default="test", help="manifest split / sub-folder to evaluate when present (default test)"
+    )
     p.add_argument("--batch-size", type=int, default=32, help="images per forward pass (default 32)")
     p.add_argument("--threshold", type=float, default=0.5, help="decision threshold for ACC (default 0.5)")
     p.add_argument("--device", help="cpu, cuda, ... (default: CUDA when available)")
@@ -32,11 +36,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import torch
 
+    from .._hub import load_model
     from .._weights import atomic_write_text
     from ..data import ImageFolderDataset, ManifestDataset
     from ..train import evaluate
     from ..transforms import eval_transform
-    from .._hub import load_model
 
     weights = Path(args.weights)
     model = load_model(weights.parent if weights.is_file() and weights.suffix == ".safetensors" else args.weights)

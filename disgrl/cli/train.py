@@ -32,26 +32,47 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--data", required=True, help="folder with real/ and fake/ (or train/ and val/), or a manifest")
     g.add_argument("--val", help="validation folder (real/ and fake/); default: hold out --val-split of --data")
     g.add_argument("--val-split", type=float, default=0.1, help="fraction held out for validation (default 0.1)")
-    g.add_argument("--model", default="disgrl_xception", help="architecture (see `disgrl list-models`; default disgrl_xception)")
+    g.add_argument(
+        "--model", default="disgrl_xception", help="architecture (see `disgrl list-models`; default disgrl_xception)"
+    )
     g.add_argument("--out", required=True, help="run folder: best model, checkpoints, logs")
-    g.add_argument("--weights", help="start from these weights (a folder, hf-hub:org/name or name.tag) instead of random")
+    g.add_argument(
+        "--weights", help="start from these weights (a folder, hf-hub:org/name or name.tag) instead of random"
+    )
     g.add_argument(
         "--pretrained-backbone",
         metavar="FILE|imagenet",
         help="ImageNet backbone weights: a local timm weights file, or 'imagenet' to let timm download them",
     )
     g.add_argument("--input-size", type=int, help="train at this square size instead of the model's default (e.g. 128)")
-    g.add_argument("--skip-bad-images", action="store_true", help="skip (and count) unreadable images instead of stopping")
+    g.add_argument(
+        "--skip-bad-images", action="store_true", help="skip (and count) unreadable images instead of stopping"
+    )
     g.add_argument("--real-dirs", nargs="+", default=["real"], help="class folder names meaning real (default: real)")
     g.add_argument("--fake-dirs", nargs="+", default=["fake"], help="class folder names meaning fake (default: fake)")
     g = p.add_argument_group("recipe (defaults: the paper's)")
     g.add_argument("--epochs", type=int, default=d.epochs, help=f"passes over the data (default {d.epochs})")
-    g.add_argument("--batch-size", type=int, default=d.batch_size, help=f"images per step, all GPUs together (default {d.batch_size})")
+    g.add_argument(
+        "--batch-size",
+        type=int,
+        default=d.batch_size,
+        help=f"images per step, all GPUs together (default {d.batch_size})",
+    )
     g.add_argument("--lr", type=float, default=d.lr, help=f"Adam learning rate (default {d.lr})")
     g.add_argument("--weight-decay", type=float, default=d.weight_decay, help=f"(default {d.weight_decay})")
-    g.add_argument("--lr-step-epochs", type=int, default=d.lr_step_epochs, help=f"halve the lr every N epochs (default {d.lr_step_epochs})")
+    g.add_argument(
+        "--lr-step-epochs",
+        type=int,
+        default=d.lr_step_epochs,
+        help=f"halve the lr every N epochs (default {d.lr_step_epochs})",
+    )
     g.add_argument("--grad-accum", type=int, default=d.grad_accum, help="accumulate gradients over N batches per step")
-    g.add_argument("--amp", choices=["auto", "bf16", "fp16", "none"], default=d.amp, help="mixed precision (default: auto = on for GPUs)")
+    g.add_argument(
+        "--amp",
+        choices=["auto", "bf16", "fp16", "none"],
+        default=d.amp,
+        help="mixed precision (default: auto = on for GPUs)",
+    )
     g.add_argument("--freeze-encoder", action="store_true", help="train everything but the backbone")
     g.add_argument("--no-balance", action="store_true", help="do not undersample the larger class each epoch")
     g.add_argument("--seed", type=int, default=d.seed, help="random seed (default 0)")
@@ -59,7 +80,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--workers", type=int, default=d.num_workers, help="data-loading processes (default 0)")
     g.add_argument("--device", help="cpu, cuda, cuda:1 (default: CUDA when available)")
     g.add_argument("--early-stopping", type=int, metavar="N", help="stop after N validations without a better AUC")
-    g.add_argument("--checkpoint-every", type=int, default=0, metavar="STEPS", help="also checkpoint every N steps (default: each epoch)")
+    g.add_argument(
+        "--checkpoint-every",
+        type=int,
+        default=0,
+        metavar="STEPS",
+        help="also checkpoint every N steps (default: each epoch)",
+    )
     g.add_argument("--max-steps", type=int, help="stop after this many optimiser steps")
     g.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
     g.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -69,9 +96,10 @@ def run(args: argparse.Namespace) -> int:
     import disgrl
     from disgrl._hub import load_model
 
-    from ..train import Trainer
+    from ..train import Trainer, seed_everything
     from ..train.datasets import build_datasets
 
+    seed_everything(args.seed)  # new layers' initialisation depends on the seed too
     if args.weights:
         model = load_model(args.weights)
     else:

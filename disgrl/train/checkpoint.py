@@ -133,7 +133,9 @@ def load_checkpoint(
     folder = Path(folder)
     state = json.loads((folder / "trainer_state.json").read_text())
     load_into(model, load_file(str(folder / WEIGHTS_NAME)), str(folder))
-    optimizer.load_state_dict(_unflatten_optimizer(load_file(str(folder / "optimizer.safetensors")), state["optimizer"]))
+    optimizer.load_state_dict(
+        _unflatten_optimizer(load_file(str(folder / "optimizer.safetensors")), state["optimizer"])
+    )
     if scheduler is not None and state.get("scheduler") is not None:
         scheduler.load_state_dict(state["scheduler"])
     if scaler is not None and state.get("scaler") is not None:

@@ -64,8 +64,11 @@ def unpack_batch(batch: Any) -> tuple[Tensor, Tensor, Tensor | None, int]:
         return torch.empty(0), torch.empty(0, dtype=torch.long), None, 0
     if isinstance(batch, dict):
         idx = batch.get("index")
-        return batch["image"], torch.as_tensor(batch["label"]), None if idx is None else torch.as_tensor(idx), int(
-            batch.get("skipped", 0)
+        return (
+            batch["image"],
+            torch.as_tensor(batch["label"]),
+            None if idx is None else torch.as_tensor(idx),
+            int(batch.get("skipped", 0)),
         )
     images, labels = batch[0], batch[1]
     return images, torch.as_tensor(labels), None, 0

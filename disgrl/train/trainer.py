@@ -5,9 +5,12 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import os
 import random
+import signal
 import sys
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +21,7 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
 from .._weights import atomic_write_text
+from ..data import collate_skip_none
 from ..losses import DisGRLLoss
 from .checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from .config import TrainConfig
@@ -98,10 +102,14 @@ class Trainer:
         base_device = torch.device(device) if device is not None else None
         self.dist: DistInfo = init_distributed(base_device)
         if base_device is None:
-            base_device = torch.device("cuda", self.dist.local_rank) if torch.cuda.is_available() else torch.device("cpu")
+            base_device = (
+                torch.device("cuda", self.dist.local_rank) if torch.cuda.is_available() else torch.device("cpu")
+            )
         self.device = base_device
         if self.config.batch_size % self.dist.world_size:
-            raise ValueError(f"batch_size {self.config.batch_size} must be divisible by {self.dist.world_size} processes")
+            raise ValueError(
+                f"batch_size {self.config.batch_size} must be divisible by {self.dist.world_size} processes"
+            )
         self.model = model.to(self.device)
         c = self.config
         self.loss_fn = loss or DisGRLLoss(c.lambda_rec1, c.lambda_rec2, c.lambda_metric, c.flooding)
@@ -161,16 +169,27 @@ class Trainer:
         elif self.dist.is_main:
             atomic_write_text(self.out_dir / "train_config.json", c.to_json() + "\n")
 
+        kill_at = int(os.environ.get("DISGRL_FAULT_KILL_AFTER_STEP", "0"))  # fault injection, for tests
+
         def checkpoint() -> None:
             if self.dist.is_main:
                 save_checkpoint(ckpt_dir, self.model, optimizer, scheduler, scaler, progress)
             barrier(self.dist)
+            if kill_at and progress["global_step"] == kill_at:
+                os.kill(os.getpid(), signal.SIGKILL)
 
         loader_gen = torch.Generator().manual_seed(c.seed)
         while progress["epoch"] < c.epochs and not progress["stopped_early"]:
             epoch = progress["epoch"]
             batches = epoch_batches(
-                len(self.train_data), self.labels, c.batch_size, epoch, c.seed, c.balance, self.dist.rank, self.dist.world_size
+                len(self.train_data),
+                self.labels,
+                c.batch_size,
+                epoch,
+                c.seed,
+                c.balance,
+                self.dist.rank,
+                self.dist.world_size,
             )
             if not batches:
                 raise ValueError(
@@ -180,7 +199,9 @@ class Trainer:
             batches = batches[: steps_in_epoch * c.grad_accum]
             start = progress["batch_in_epoch"]
             self._train_epoch(wrapped, optimizer, scaler, batches, start, epoch, progress, checkpoint, loader_gen)
-            scheduler.step()
+            with warnings.catch_warnings():  # resumed at an epoch's end, the optimizer has not stepped yet
+                warnings.filterwarnings("ignore", message="Detected call of `lr_scheduler.step()`")
+                scheduler.step()
             record = {"epoch": epoch + 1, "step": progress["global_step"], "lr": optimizer.param_groups[0]["lr"]}
             is_last = epoch + 1 == c.epochs or (c.max_steps is not None and progress["global_step"] >= c.max_steps)
             if self.val_data is not None and ((epoch + 1) % c.val_every == 0 or is_last):
@@ -193,7 +214,11 @@ class Trainer:
             progress["history"].append(record)
             self._log({"event": "epoch", **record})
             if self.dist.is_main and c.progress:
-                shown = {k: round(v, 4) if isinstance(v, float) else v for k, v in record.items() if k in ("epoch", "lr", "val_acc", "val_auc", "val_eer", "val_ap", "val_video_auc")}
+                shown = {
+                    k: round(v, 4) if isinstance(v, float) else v
+                    for k, v in record.items()
+                    if k in ("epoch", "lr", "val_acc", "val_auc", "val_eer", "val_ap", "val_video_auc")
+                }
                 print(f"epoch {epoch + 1}/{c.epochs}: {shown}", file=sys.stderr, flush=True)
             progress["epoch"] = epoch + 1
             progress["batch_in_epoch"] = 0
@@ -231,7 +256,7 @@ class Trainer:
         if c.freeze_encoder:
             self.model.encoder.eval()
         loader = DataLoader(
-            self.train_data, batch_sampler=batches[start:], num_workers=c.num_workers, collate_fn=_collate(),
+            self.train_data, batch_sampler=batches[start:], num_workers=c.num_workers, collate_fn=collate_skip_none,
             generator=loader_gen, pin_memory=self.device.type == "cuda",
         )  # fmt: skip
         bar = _progress_bar(len(batches), start, f"epoch {epoch + 1}/{c.epochs}", c.progress and self.dist.is_main)
@@ -292,15 +317,6 @@ class Trainer:
         root = getattr(self.train_data, "root", None)
         n = len(self.train_data)
         return f"{n} training images" + (f" from {root}" if root else "")
-
-
-def _collate() -> Any:
-    try:
-        from ..data import collate_skip_none
-
-        return collate_skip_none
-    except ImportError:  # pragma: no cover - the data package ships with disgrl
-        return None
 
 
 def _progress_bar(total: int, initial: int, desc: str, enabled: bool) -> Any:
