@@ -199,3 +199,12 @@ def test_layers_reject_wrong_channels():
         RFA(8)(torch.randn(1, 8, 5, 5), torch.randn(1, 1, 5, 5))
     with pytest.raises(ValueError, match="4-D"):
         SAM(8, 4)(torch.randn(8, 5, 5), torch.randn(1, 4, 5, 5))
+
+
+def test_separable_options_keep_shapes():
+    x = torch.randn(2, 8, 9, 7)
+    dea = DEA(8, separable=True)
+    assert dea(x).shape == x.shape and isinstance(dea.conv, torch.nn.Sequential)
+    rfa = RFA(8, separable=True)
+    assert rfa(x, torch.rand(2, 3, 18, 14)).shape == x.shape
+    assert rfa.fuse[0].groups == 8

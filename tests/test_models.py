@@ -183,3 +183,15 @@ def test_freeze_encoder():
     model.freeze_encoder()
     assert not any(p.requires_grad for p in model.encoder.parameters())
     assert all(p.requires_grad for p in model.head.parameters())
+
+
+def test_lite_variant_keeps_the_structure_at_a_fraction_of_the_cost():
+    lite = disgrl.create_model("disgrl_xception_lite")
+    assert lite.dea is not None and lite.decoder is not None and lite.disad is not None
+    assert lite.rec1 is not None and lite.rec2 is not None and len(lite.disad.rfa) == 2
+    assert lite.dea.reduce is not None and lite.decoder.reduce_f5 is not None
+    from disgrl.profiling import count_gflops
+
+    assert count_gflops(lite) <= 1.5 * 16.71
+    out = lite.eval()(_inputs())
+    assert out.logits.shape == (2, 1) and out.rec1.shape == SMALL

@@ -34,6 +34,8 @@ class DEA(nn.Module):
             this option (SPEC §8 #3). Off by default (the paper goes straight to the attention).
         tied: tie the external attention's two 1D convolutions (SPEC §8 #4).
         norm_groups: GroupNorm groups (4; reduced to a divisor of ``channels`` when needed).
+        separable: compute ``F'`` with a depthwise 3x3 + pointwise 1x1 convolution instead of a
+            dense 3x3 (``disgrl_xception_lite``); off for the paper.
 
     Shape:
         - Input: ``(B, C, H, W)``, any H and W.
@@ -48,13 +50,20 @@ class DEA(nn.Module):
         pre_attention: bool = False,
         tied: bool = True,
         norm_groups: int = 4,
+        separable: bool = False,
     ) -> None:
         super().__init__()
         if pool_size is not None and pool_size < 1:
             raise ValueError(f"pool_size must be >= 1 or None, got {pool_size}")
         self.channels = channels
         self.pool_size = pool_size
-        self.conv = nn.Conv2d(channels, channels, 3, padding=1)
+        if separable:
+            self.conv: nn.Module = nn.Sequential(
+                nn.Conv2d(channels, channels, 3, padding=1, groups=channels, bias=False),
+                nn.Conv2d(channels, channels, 1),
+            )
+        else:
+            self.conv = nn.Conv2d(channels, channels, 3, padding=1)
         if pre_attention:
             self.pre_bn = nn.BatchNorm2d(channels)
             self.pre_conv = nn.Conv2d(channels, channels, 5, padding=2)

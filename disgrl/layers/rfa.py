@@ -58,6 +58,7 @@ class RFA(nn.Module):
             ReLU -> 1x1 conv, SPEC §8 #10).
         final_conv: apply Eq. 11's ``f_c1`` (the authors' code has none).
         align_corners: of the mask's resize (the authors' code uses True).
+        separable: Eq. 10's 3x3 convolution as depthwise 3x3 + pointwise 1x1 (``disgrl_xception_lite``).
 
     Shape:
         - ``features``: ``(B, C, H, W)``; ``residual``: ``(B, guide_channels, H', W')``.
@@ -71,6 +72,7 @@ class RFA(nn.Module):
         gate: str = "conv",
         final_conv: bool = True,
         align_corners: bool = False,
+        separable: bool = False,
     ) -> None:
         super().__init__()
         self.channels = channels
@@ -86,11 +88,14 @@ class RFA(nn.Module):
             )
         else:
             raise ValueError(f"gate must be 'conv' or 'conv_relu_conv', got {gate!r}")
-        self.fuse = nn.Sequential(
-            nn.Conv2d(channels, channels, 3, padding=1, bias=False),
-            nn.BatchNorm2d(channels),
-            nn.ReLU(inplace=True),
-        )
+        if separable:
+            conv: list[nn.Module] = [
+                nn.Conv2d(channels, channels, 3, padding=1, groups=channels, bias=False),
+                nn.Conv2d(channels, channels, 1, bias=False),
+            ]
+        else:
+            conv = [nn.Conv2d(channels, channels, 3, padding=1, bias=False)]
+        self.fuse = nn.Sequential(*conv, nn.BatchNorm2d(channels), nn.ReLU(inplace=True))
         self.eca = ECA(channels)
         self.proj = nn.Conv2d(channels, channels, 1) if final_conv else None
 

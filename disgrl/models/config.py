@@ -40,6 +40,9 @@ class DEAConfig:
     """The DEA cascade of the encoder's discrepancy branch (SPEC §2; Eq. 1).
 
     ``enabled=False`` removes the branch (Table 5 rows a-d and f): then ``F_e = F5``.
+    ``widths`` (one per level) first reduces each level's input ``Cat(D_{i-1}, F_i)`` with a
+    1x1 conv + BN + ReLU, and ``separable`` makes DEA's 3x3 convolution depthwise-separable;
+    both are off for the paper and on for ``disgrl_xception_lite``.
     """
 
     enabled: bool = True
@@ -49,14 +52,18 @@ class DEAConfig:
     tied: bool = True
     norm_groups: int = 4
     align_corners: bool = False
+    widths: tuple[int, int, int, int] | None = None
+    separable: bool = False
 
 
 @dataclass
 class DecoderConfig:
     """The three-AFS decoder (SPEC §3).
 
-    ``skip_channels`` (F1..F4 widths) turns on the authors' DFA branches that reduce the taps
-    before the decoder (SPEC §8 #5); ``value_kernel`` / ``residual_kernel`` are SPEC §8 #6.
+    ``skip_channels`` (F1..F4 widths) reduces the taps before the decoder, with the authors' DFA
+    branches (``skip_reduce="dfa"``, SPEC §8 #5) or a 1x1 conv + BN + ReLU (``"conv"``);
+    ``f5_channels`` likewise reduces F5 (1x1 conv). ``value_kernel`` / ``residual_kernel`` are
+    SPEC §8 #6.
     """
 
     channels: tuple[int, int, int] = (256, 128, 64)
@@ -64,6 +71,8 @@ class DecoderConfig:
     residual_kernel: int = 3
     skip_channels: tuple[int, int, int, int] | None = None
     norm_groups: int = 4
+    skip_reduce: str = "dfa"
+    f5_channels: int | None = None
 
 
 @dataclass
@@ -92,7 +101,8 @@ class DisADConfig:
 
     ``rfa=False`` replaces the RFAs by the plain sum ``F_e = D4 + F5`` (Table 5 rows d, e).
     ``after_exit_stages`` / ``skip_exit_stages`` / ``shared`` reproduce the authors' placement
-    after block7 with block8 skipped and one RFA used twice (SPEC §8 #9).
+    after block7 with block8 skipped and one RFA used twice (SPEC §8 #9). ``separable`` makes
+    Eq. 10's 3x3 convolution depthwise-separable (``disgrl_xception_lite``).
     """
 
     rfa: bool = True
@@ -102,6 +112,7 @@ class DisADConfig:
     after_exit_stages: int = 0
     skip_exit_stages: tuple[str, ...] = ()
     align_corners: bool = False
+    separable: bool = False
 
 
 @dataclass
@@ -162,6 +173,10 @@ class DisGRLConfig:
             raise ValueError(f"noise_prob must be in [0, 1], got {self.noise_prob}")
         if len(self.decoder.channels) != 3:
             raise ValueError(f"decoder.channels needs three widths (AFS1..AFS3), got {self.decoder.channels}")
+        if self.decoder.skip_reduce not in ("dfa", "conv"):
+            raise ValueError(f"decoder.skip_reduce must be 'dfa' or 'conv', got {self.decoder.skip_reduce!r}")
+        if self.dea.widths is not None and len(self.dea.widths) != 4:
+            raise ValueError(f"dea.widths needs four widths (D1..D4), got {self.dea.widths}")
         if self.decoder.skip_channels is not None and len(self.decoder.skip_channels) != 4:
             raise ValueError(f"decoder.skip_channels needs four widths (F1..F4), got {self.decoder.skip_channels}")
         return self

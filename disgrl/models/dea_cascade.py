@@ -17,8 +17,10 @@ class DEACascade(nn.Module):
 
     Args:
         encoder_channels: widths of F1..F5 (the encoder's ``out_channels``).
-        expansion, pool_size, pre_attention, tied, norm_groups: see :class:`~disgrl.layers.DEA`.
+        expansion, pool_size, pre_attention, tied, norm_groups, separable: see :class:`~disgrl.layers.DEA`.
         align_corners: of the bilinear resizes between levels.
+        widths: reduce each level's input to these widths first (1x1 conv + BN + ReLU); None:
+            the paper's cascade, whose widths grow by concatenation.
 
     Shape:
         - Input: ``[F1, F2, F3, F4]`` (extra entries are ignored) and F5's spatial size.
@@ -35,25 +37,28 @@ class DEACascade(nn.Module):
         tied: bool = True,
         norm_groups: int = 4,
         align_corners: bool = False,
+        widths: Sequence[int] | None = None,
+        separable: bool = False,
     ) -> None:
         super().__init__()
         self.align_corners = align_corners
-        widths = []
-        acc = 0
+        inputs, prev = [], 0
         for c in encoder_channels[:4]:
-            acc += c
-            widths.append(acc)
-        self.blocks = nn.ModuleList(
-            DEA(
-                w,
-                expansion=expansion,
-                pool_size=pool_size,
-                pre_attention=pre_attention,
-                tied=tied,
-                norm_groups=norm_groups,
+            inputs.append(prev + c)
+            prev = inputs[-1] if widths is None else widths[len(inputs) - 1]
+        if widths is None:
+            widths = inputs
+            self.reduce = None
+        else:
+            self.reduce = nn.ModuleList(
+                nn.Sequential(nn.Conv2d(i, w, 1, bias=False), nn.BatchNorm2d(w), nn.ReLU(inplace=True))
+                for i, w in zip(inputs, widths)
             )
+        self.blocks = nn.ModuleList(
+            DEA(w, expansion=expansion, pool_size=pool_size, pre_attention=pre_attention, tied=tied,
+                norm_groups=norm_groups, separable=separable)
             for w in widths
-        )
+        )  # fmt: skip
         self.proj = nn.Sequential(
             nn.Conv2d(widths[-1], encoder_channels[4], 1),
             nn.BatchNorm2d(encoder_channels[4]),
@@ -62,7 +67,10 @@ class DEACascade(nn.Module):
         self.out_channels = int(encoder_channels[4])
 
     def forward(self, features: Sequence[Tensor], size: tuple[int, int] | torch.Size) -> Tensor:
-        d = self.blocks[0](features[0])
-        for block, f in zip(self.blocks[1:], features[1:4]):
-            d = block(torch.cat([resize_to(d, f.shape[-2:], self.align_corners), f], dim=1))
+        d: Tensor | None = None
+        for i, f in enumerate(features[:4]):
+            x = f if d is None else torch.cat([resize_to(d, f.shape[-2:], self.align_corners), f], dim=1)
+            if self.reduce is not None:
+                x = self.reduce[i](x)
+            d = self.blocks[i](x)
         return resize_to(self.proj(d), size, self.align_corners)

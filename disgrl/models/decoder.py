@@ -27,8 +27,9 @@ class AFSDecoder(nn.Module):
         encoder_channels: widths of F1..F5.
         channels: output widths of AFS1..AFS3 (256, 128, 64).
         value_kernel, residual_kernel, norm_groups: see :class:`~disgrl.layers.AFS`.
-        skip_channels: when given, the authors' DFA branches first reduce F1..F4 to these
-            widths (SPEC §8 #5).
+        skip_channels: when given, F1..F4 are first reduced to these widths, by the authors'
+            DFA branches (``skip_reduce="dfa"``, SPEC §8 #5) or 1x1 conv + BN + ReLU (``"conv"``).
+        f5_channels: reduce F5 to this width (1x1 conv + BN + ReLU) before AFS1.
 
     Attributes:
         out_channels: width of F_AFS3. ``f1_channels``: width of the F1 skip passed on.
@@ -44,16 +45,20 @@ class AFSDecoder(nn.Module):
         residual_kernel: int = 3,
         skip_channels: Sequence[int] | None = None,
         norm_groups: int = 4,
+        skip_reduce: str = "dfa",
+        f5_channels: int | None = None,
     ) -> None:
         super().__init__()
         enc = list(encoder_channels)
         if skip_channels is not None:
-            self.reduce = nn.ModuleList(DFA(c, s) for c, s in zip(enc[:4], skip_channels))
+            make = DFA if skip_reduce == "dfa" else _conv_bn_relu
+            self.reduce = nn.ModuleList(make(c, s) for c, s in zip(enc[:4], skip_channels))
             skips = list(skip_channels)
         else:
             self.reduce = None
             skips = enc[:4]
-        prev = enc[4]
+        self.reduce_f5 = _conv_bn_relu(enc[4], f5_channels) if f5_channels else None
+        prev = f5_channels or enc[4]
         blocks = []
         for skip, out in zip((skips[3], skips[2], skips[1]), channels):
             blocks.append(AFS(prev, skip, out, value_kernel, residual_kernel, norm_groups))
@@ -66,7 +71,15 @@ class AFSDecoder(nn.Module):
         f1, f2, f3, f4, f5 = features[:5]
         if self.reduce is not None:
             f1, f2, f3, f4 = (r(f) for r, f in zip(self.reduce, (f1, f2, f3, f4)))
+        if self.reduce_f5 is not None:
+            f5 = self.reduce_f5(f5)
         x = self.blocks[0](f5, f4)
         x = self.blocks[1](x, f3)
         x = self.blocks[2](x, f2)
         return DecoderOutput(x, f1)
+
+
+def _conv_bn_relu(in_channels: int, out_channels: int) -> nn.Module:
+    return nn.Sequential(
+        nn.Conv2d(in_channels, out_channels, 1, bias=False), nn.BatchNorm2d(out_channels), nn.ReLU(inplace=True)
+    )

@@ -15,7 +15,7 @@ class DisAD(nn.Module):
     Args:
         channels: width of ``F_e`` (F5's).
         num_guides: number of reconstructions (1 or 2).
-        gate, final_conv, align_corners: see :class:`~disgrl.layers.RFA`.
+        gate, final_conv, align_corners, separable: see :class:`~disgrl.layers.RFA`.
         shared: one RFA applied to every guide (the authors' code, SPEC §8 #9).
 
     Shape: ``F_e (B, C, H, W)`` and ``num_guides`` masks ``(B, 3, H', W') -> (B, C, H, W)``.
@@ -29,6 +29,7 @@ class DisAD(nn.Module):
         final_conv: bool = True,
         shared: bool = False,
         align_corners: bool = False,
+        separable: bool = False,
     ) -> None:
         super().__init__()
         if num_guides < 1:
@@ -37,7 +38,8 @@ class DisAD(nn.Module):
         self.shared = shared
         n = 1 if shared else num_guides
         self.rfa = nn.ModuleList(
-            RFA(channels, 3, gate=gate, final_conv=final_conv, align_corners=align_corners) for _ in range(n)
+            RFA(channels, 3, gate=gate, final_conv=final_conv, align_corners=align_corners, separable=separable)
+            for _ in range(n)
         )
 
     def forward(self, features: Tensor, residuals: Sequence[Tensor]) -> Tensor:

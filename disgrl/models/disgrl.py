@@ -87,15 +87,24 @@ class DisGRL(nn.Module):
         self.dea = dea
         if self.dea is None and d.enabled:
             self.dea = DEACascade(
-                chs, d.expansion, d.pool_size, d.pre_attention, d.tied, d.norm_groups, d.align_corners
+                chs,
+                d.expansion,
+                d.pool_size,
+                d.pre_attention,
+                d.tied,
+                d.norm_groups,
+                d.align_corners,
+                d.widths,
+                d.separable,
             )
 
         heads = r.rec1 or r.rec2 or rec1 is not None or rec2 is not None
         self.decoder = decoder
         if self.decoder is None and heads:
             self.decoder = AFSDecoder(
-                chs, dec.channels, dec.value_kernel, dec.residual_kernel, dec.skip_channels, dec.norm_groups
-            )
+                chs, dec.channels, dec.value_kernel, dec.residual_kernel, dec.skip_channels, dec.norm_groups,
+                dec.skip_reduce, dec.f5_channels,
+            )  # fmt: skip
         dec_out = getattr(self.decoder, "out_channels", dec.channels[-1])
         f1_ch = getattr(self.decoder, "f1_channels", chs[0])
 
@@ -115,7 +124,7 @@ class DisGRL(nn.Module):
 
         self.disad = disad
         if self.disad is None and da.rfa:
-            self.disad = DisAD(chs[4], num_heads, da.gate, da.final_conv, da.shared, da.align_corners)
+            self.disad = DisAD(chs[4], num_heads, da.gate, da.final_conv, da.shared, da.align_corners, da.separable)
 
         self.head = head or ClassifierHead(self.encoder.exit_channels, c.num_classes, c.hidden, c.dropout, c.act)
         self.num_classes = getattr(self.head, "num_classes", c.num_classes)

@@ -133,6 +133,29 @@ def disgrl_xception_no_dea(pretrained_backbone: bool | str = False, **kwargs: An
     return build_disgrl(_ablation(True, True, False, True), pretrained_backbone, **kwargs)
 
 
+def lite_config() -> DisGRLConfig:
+    """The paper's structure at ≈1.3x Xception's cost (see docs/performance.md)."""
+    return DisGRLConfig(
+        dea=DEAConfig(expansion=1, widths=(32, 64, 128, 256), separable=True),
+        decoder=DecoderConfig(
+            channels=(128, 64, 32),
+            residual_kernel=1,
+            skip_channels=(16, 32, 64, 128),
+            skip_reduce="conv",
+            f5_channels=128,
+        ),
+        reconstruction=ReconstructionConfig(rec1_channels=16, sam_channels=16, sam_states=8),
+        disad=DisADConfig(separable=True),
+    )
+
+
+@register_model
+def disgrl_xception_lite(pretrained_backbone: bool | str = False, **kwargs: Any) -> DisGRL:
+    """DisGRL's full structure (DEA cascade, AFS decoder, two heads, RFA) at ≤1.5x Xception's GFLOPs:
+    narrow DEA levels with depthwise-separable convs and expansion 1, a narrow decoder, separable RFAs."""
+    return build_disgrl(lite_config(), pretrained_backbone, **kwargs)
+
+
 @register_model
 def disgrl_efficientnet_b0(pretrained_backbone: bool | str = False, **kwargs: Any) -> DisGRL:
     """DisGRL on timm's efficientnet_b0 (taps and widths read from the backbone)."""
