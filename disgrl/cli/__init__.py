@@ -10,6 +10,7 @@ from collections.abc import Sequence
 # (command, module, one-line help); each module has add_arguments(parser) and run(args) -> int.
 COMMANDS: list[tuple[str, str, str]] = [
     ("list-models", "disgrl.cli.list_models", "list the registered models (and their size and cost)"),
+    ("make-synthetic", "disgrl.cli.make_synthetic", "make a synthetic forgery benchmark (real and fake images, masks)"),
 ]
 
 
