@@ -141,8 +141,8 @@ def test_sample_splits_follow_the_fractions(photos_dir):
 
 def test_donors_and_cutouts_come_from_the_same_split(config, monkeypatch):
     loaded: list[str] = []
-    real_load, real_cutout = gen.load_image, gen._load_cutout
-    monkeypatch.setattr(gen, "load_image", lambda p, **kw: loaded.append(Path(p).name) or real_load(p, **kw))
+    real_load, real_cutout = gen._load_photo, gen._load_cutout
+    monkeypatch.setattr(gen, "_load_photo", lambda p: loaded.append(Path(p).name) or real_load(p))
     monkeypatch.setattr(gen, "_load_cutout", lambda p, s: loaded.append(Path(p).name) or real_cutout(p, s))
     fam = config.families
     checked = 0

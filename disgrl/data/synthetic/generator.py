@@ -334,7 +334,7 @@ def render_sample(config: SyntheticConfig, index: int) -> RenderedSample:
     pool = _pool_of(config, plan.pool)
     pair_rng = np.random.default_rng([config.seed, index // 2, 0])
     pair_rng.integers(len(pool.by_split[plan.split]))  # the source draw, made again by plan_sample
-    img = load_image(pool.root / plan.source)
+    img = _load_photo(str(pool.root / plan.source))
     region = None
     if plan.pool == "faces":
         box = config.face_boxes.get(plan.source) if config.face_boxes else None
@@ -422,7 +422,13 @@ def _donor_crop(config: SyntheticConfig, plan: SamplePlan, rng: np.random.Genera
         name = files[k]
     else:
         name = files[int(rng.integers(len(files)))]
-    return _photo_crop(load_image(config.photos.root / name), rng, config.size)
+    return _photo_crop(_load_photo(str(config.photos.root / name)), rng, config.size)
+
+
+@functools.lru_cache(maxsize=4)
+def _load_photo(path: str) -> Image.Image:
+    """A decoded photo; the few last ones are kept, as a fake and its real twin share their source."""
+    return load_image(path)
 
 
 def _cutout(config: SyntheticConfig, split: str, rng: np.random.Generator) -> Image.Image | None:
