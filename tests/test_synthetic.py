@@ -261,6 +261,9 @@ def test_clear_errors(tmp_path, photos_dir):
     Image.new("RGB", (64, 64)).save(few / "only.jpg")
     with pytest.raises(ValueError, match="no image falls in the"):
         generate(few, tmp_path / "o", 4)
+    (few / "notes.jpg").write_text("not a JPEG")
+    with pytest.raises(ValueError, match=r"not readable as images: notes.jpg \(UnidentifiedImageError\)"):
+        generate(few, tmp_path / "o", 4)
 
 
 def test_face_boxes(tmp_path, photos_dir):

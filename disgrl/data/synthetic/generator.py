@@ -231,6 +231,18 @@ def _scan(root: str | os.PathLike, what: str, fractions: tuple[float, float, flo
         raise ValueError(
             f"{what} folder {path} holds no images (looked for {' '.join(IMAGE_EXTENSIONS)}, sub-folders included)"
         )
+    bad = []
+    for f in files:  # headers only: a file that is not an image fails now, not in the middle of a run
+        try:
+            with Image.open(path / f) as im:
+                im.size  # noqa: B018
+        except Exception as e:
+            bad.append(f"{f} ({type(e).__name__})")
+    if bad:
+        more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
+        raise ValueError(
+            f"{what} folder {path}: not readable as images: {', '.join(bad[:5])}{more}; remove or fix them"
+        )
     return _pool(path.resolve(), tuple(sorted(files)), fractions)
 
 
