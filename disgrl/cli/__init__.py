@@ -14,6 +14,7 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("predict", "disgrl.cli.predict", "score images as real or fake (and save maps that show where)"),
     ("convert", "disgrl.cli.convert", "convert a .pth/.bin checkpoint into a safetensors weights folder"),
     ("list-models", "disgrl.cli.list_models", "list the registered models (and their size and cost)"),
+    ("make-synthetic", "disgrl.cli.make_synthetic", "make a synthetic forgery benchmark (real and fake images, masks)"),
 ]
 
 
