@@ -10,6 +10,7 @@ from collections.abc import Sequence
 # (command, module, one-line help); each module has add_arguments(parser) and run(args) -> int.
 COMMANDS: list[tuple[str, str, str]] = [
     ("list-models", "disgrl.cli.list_models", "list the registered models (and their size and cost)"),
+    ("extract-faces", "disgrl.cli.extract_faces", "crop faces from videos and images (dataset preprocessing)"),
 ]
 
 
