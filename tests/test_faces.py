@@ -128,6 +128,41 @@ def test_haar_eyes_and_alignment(astronaut: Image.Image) -> None:
     assert F.eye_angle(faces[0]) == pytest.approx(20 + F.eye_angle(face), abs=6)
 
 
+class _Point:
+    def __init__(self, x: float, y: float) -> None:
+        self.x, self.y = x, y
+
+
+class _Shape:
+    def __init__(self, pts: list[tuple[float, float]]) -> None:
+        self.pts = [_Point(x, y) for x, y in pts]
+
+    def parts(self) -> list[_Point]:
+        return self.pts
+
+
+def test_dlib_shape_predictor_eyes() -> None:
+    """Eye centres from dlib's 68- and 5-point shapes (the model files are not shipped, so a stand-in)."""
+    from disgrl.faces.backends import _with_shape
+
+    face = Face((0, 0, 100, 100), 1.0)
+    pts68 = [(0.0, 0.0)] * 68
+    pts68[36:42] = [(20 + i, 40) for i in range(6)]  # image-left eye, centre (22.5, 40)
+    pts68[42:48] = [(70 + i, 44) for i in range(6)]  # image-right eye, centre (72.5, 44)
+    assert _with_shape(face, _Shape(pts68)).eyes == ((22.5, 40), (72.5, 44))
+    pts5 = [(80, 40), (66, 40), (20, 42), (34, 42), (50, 70)]  # 0-1: image-right eye, 2-3: image-left
+    assert _with_shape(face, _Shape(pts5)).eyes == ((27, 42), (73, 40))
+    assert _with_shape(face, _Shape([(1, 1)] * 3)).eyes is None
+
+
+@pytest.mark.skipif(not HAVE["dlib"], reason="dlib (dlib-bin, disgrl[faces]) is not installed")
+def test_dlib_landmarks_model_must_exist(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="not shipped with dlib-bin"):
+        get_face_detector("dlib", landmarks_model=str(tmp_path / "shape_predictor_5_face_landmarks.dat"))
+    with pytest.raises(ValueError, match="upsample"):
+        get_face_detector("dlib", upsample=-1)
+
+
 def test_missing_backends_say_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "cv2", None)
     monkeypatch.setitem(sys.modules, "dlib", None)
@@ -135,10 +170,18 @@ def test_missing_backends_say_what_to_install(monkeypatch: pytest.MonkeyPatch) -
         get_face_detector("haar")
     with pytest.raises(ImportError, match="pip install dlib-bin"):
         get_face_detector("dlib")
-    with pytest.raises(ImportError, match=r'pip install "disgrl\[faces\]"'):
+    with pytest.raises(ImportError, match=r'no face detection backend is installed.*pip install "disgrl\[faces\]"'):
         get_face_detector("default")
     with pytest.raises(ImportError, match="disgrl"):
         F.add_eye_landmarks(Image.new("RGB", (8, 8)), [])
+
+
+@pytest.mark.skipif(not HAVE["haar"], reason="OpenCV (disgrl[faces]) is not installed")
+def test_default_falls_back_to_haar_without_dlib(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "dlib", None)
+    with pytest.warns(UserWarning, match=r"'dlib'\) is not installed, so the 'haar' backend is used"):
+        det = get_face_detector("default")
+    assert isinstance(det, F.HaarFaceDetector)
 
 
 def test_import_needs_no_backend() -> None:

@@ -8,7 +8,8 @@ out the same way::
     for face, crop in detect_and_crop("photo.jpg"):   # largest face first
         print(face.box, crop.size)                    # (x0, y0, x1, y1), (299, 299)
 
-Backends: ``"haar"`` (OpenCV, the default) and ``"dlib"`` (dlib HOG); any object with a
+Backends: ``"dlib"`` (dlib's HOG detector, the default: what FaceForensics++ used) and
+``"haar"`` (OpenCV Haar cascades, the fallback); any object with a
 ``detect(image) -> list[Face]`` method plugs in (subclass :class:`FaceDetectorBackend`).
 Importing this package needs only Pillow and numpy; the backends import their library when
 created and raise an ImportError saying what to install.
@@ -19,6 +20,7 @@ from __future__ import annotations
 from ._base import FACES_INSTALL, Box, Face, FaceDetectorBackend, as_face, iou, non_max_suppression
 from .backends import (
     DEFAULT_DETECTOR,
+    FALLBACK_DETECTOR,
     DlibFaceDetector,
     FunctionFaceDetector,
     HaarFaceDetector,
@@ -43,6 +45,7 @@ __all__ = [
     "DEFAULT_DETECTOR",
     "DEFAULT_MIN_FACE",
     "FACES_INSTALL",
+    "FALLBACK_DETECTOR",
     "Box",
     "DlibFaceDetector",
     "Face",

@@ -8,6 +8,8 @@ imported until a detector is created, so ``import disgrl.faces`` needs neither.
 from __future__ import annotations
 
 import math
+import os
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -17,7 +19,9 @@ from PIL import Image
 from ._base import FACES_INSTALL, Face, FaceDetectorBackend, as_face, check_rgb, non_max_suppression
 
 #: The backend ``"default"`` resolves to (chosen by ``benchmarks/faces.py``; see docs/faces.md).
-DEFAULT_DETECTOR = "haar"
+#: When dlib is not installed, ``"default"`` falls back to :data:`FALLBACK_DETECTOR` with a warning.
+DEFAULT_DETECTOR = "dlib"
+FALLBACK_DETECTOR = "haar"
 
 
 def require_cv2(purpose: str = "the 'haar' face detector") -> Any:
@@ -39,7 +43,7 @@ def require_dlib() -> Any:
     except ImportError as e:
         raise ImportError(
             "dlib is needed for the 'dlib' face detector but is not installed. Install the prebuilt "
-            'wheel with: pip install dlib-bin (or pip install "disgrl[faces-dlib]")'
+            f"wheel with: {FACES_INSTALL} (or pip install dlib-bin)"
         ) from e
     return dlib
 
@@ -55,11 +59,12 @@ def _downscale(image: Image.Image, max_side: int | None) -> tuple[np.ndarray, fl
 
 
 # Haar boxes include the forehead and sit higher than dlib's (eyebrows to chin), which is what
-# FaceForensics++ cropped with. Measured on the benchmark faces (benchmarks/faces.py --calibrate):
-# dlib box = Haar box scaled by _HAAR_TO_DLIB_SCALE about a centre moved down by
-# _HAAR_TO_DLIB_SHIFT * Haar size. Applied when box_style="dlib" so margin=1.3 frames a face as FF++ did.
+# FaceForensics++ cropped with. Measured on the 107 benchmark faces both detectors found
+# (benchmarks/faces.py --calibrate): dlib's box is 0.90 x (sd 0.10) the Haar box's side, its
+# centre 0.06 x (sd 0.03) the side lower and no further left or right (-0.01). Applied when
+# box_style="dlib", so that margin=1.3 frames a face as FF++ did.
 _HAAR_TO_DLIB_SCALE = 0.90
-_HAAR_TO_DLIB_SHIFT = 0.08
+_HAAR_TO_DLIB_SHIFT = 0.06
 
 
 class HaarFaceDetector(FaceDetectorBackend):
@@ -90,7 +95,7 @@ class HaarFaceDetector(FaceDetectorBackend):
 
     def __init__(
         self,
-        cascades: Sequence[str] = ("default", "alt2"),
+        cascades: Sequence[str] = ("alt2",),
         *,
         scale_factor: float = 1.1,
         min_neighbors: int = 5,
@@ -125,8 +130,6 @@ class HaarFaceDetector(FaceDetectorBackend):
         self.box_style = box_style
 
     def _load(self, name: str) -> Any:
-        import os
-
         cv2 = self._cv2
         if os.path.sep in name or name.endswith(".xml"):
             path = name if os.path.isfile(name) else os.path.join(cv2.data.haarcascades, name)
@@ -204,8 +207,6 @@ def _haar_to_dlib(face: Face) -> Face:
 
 def load_eye_cascades(cv2: Any) -> list[Any]:
     """OpenCV's eye cascades: plain eyes, and eyes behind glasses."""
-    import os
-
     names = ("haarcascade_eye.xml", "haarcascade_eye_tree_eyeglasses.xml")
     return [cv2.CascadeClassifier(os.path.join(cv2.data.haarcascades, n)) for n in names]
 
@@ -324,21 +325,17 @@ class DlibFaceDetector(FaceDetectorBackend):
         dlib = require_dlib()
         if upsample != "auto" and not (isinstance(upsample, int) and upsample >= 0):
             raise ValueError(f"upsample must be an int >= 0 or 'auto', got {upsample!r}")
+        if landmarks_model is not None and not os.path.isfile(landmarks_model):
+            raise FileNotFoundError(
+                f"landmarks_model: {landmarks_model} not found (dlib's shape-predictor files are not "
+                "shipped with dlib-bin; download shape_predictor_5_face_landmarks.dat from dlib.net)"
+            )
         self._dlib = dlib
         self._detector = dlib.get_frontal_face_detector()
         self.upsample = upsample
         self.threshold = float(threshold)
         self.max_side = max_side
-        self._predictor = None
-        if landmarks_model is not None:
-            import os
-
-            if not os.path.isfile(landmarks_model):
-                raise FileNotFoundError(
-                    f"landmarks_model: {landmarks_model} not found (dlib's shape-predictor files are not "
-                    "shipped with dlib-bin; download shape_predictor_5_face_landmarks.dat from dlib.net)"
-                )
-            self._predictor = dlib.shape_predictor(str(landmarks_model))
+        self._predictor = None if landmarks_model is None else dlib.shape_predictor(str(landmarks_model))
 
     def detect(self, image: Image.Image) -> list[Face]:
         image = check_rgb(image)
@@ -423,11 +420,30 @@ def list_face_detectors() -> list[str]:
     return sorted(_REGISTRY)
 
 
+def _default_detector(**kwargs: Any) -> FaceDetectorBackend:
+    try:
+        return _REGISTRY[DEFAULT_DETECTOR](**kwargs)
+    except ImportError as first:
+        if kwargs:
+            raise
+        try:
+            fallback = _REGISTRY[FALLBACK_DETECTOR]()
+        except ImportError:
+            raise ImportError(f"no face detection backend is installed. Install one with: {FACES_INSTALL}") from first
+    warnings.warn(
+        f"the default face detector ({DEFAULT_DETECTOR!r}) is not installed, so the {FALLBACK_DETECTOR!r} backend "
+        f"is used (lower recall, more false alarms; see docs/faces.md). Install it with: {FACES_INSTALL}",
+        stacklevel=3,
+    )
+    return fallback
+
+
 def get_face_detector(detector: Any = "default", **kwargs: Any) -> FaceDetectorBackend:
     """A face detector from a name, an instance or a function.
 
     Args:
-        detector: ``"default"`` (currently ``"haar"``), a registered name (``"haar"``, ``"dlib"``,
+        detector: ``"default"`` (``"dlib"``; ``"haar"``, with a warning, when only OpenCV is
+            installed), a registered name (``"haar"``, ``"dlib"``,
             or one added with :func:`register_face_detector`), a :class:`FaceDetectorBackend`
             (returned as is), an object with a ``detect(image)`` method, or a function
             ``image -> faces``; ``None`` means ``"default"``.
@@ -439,10 +455,11 @@ def get_face_detector(detector: Any = "default", **kwargs: Any) -> FaceDetectorB
     if detector is None:
         detector = "default"
     if isinstance(detector, str):
-        name = DEFAULT_DETECTOR if detector == "default" else detector
-        if name not in _REGISTRY:
+        if detector == "default":
+            return _default_detector(**kwargs)
+        if detector not in _REGISTRY:
             raise ValueError(f"unknown face detector {detector!r}; available: {', '.join(['default', *_REGISTRY])}")
-        return _REGISTRY[name](**kwargs)
+        return _REGISTRY[detector](**kwargs)
     if kwargs:
         raise TypeError(f"keyword arguments are only accepted with a detector name, not with {detector!r}")
     if isinstance(detector, FaceDetectorBackend):
