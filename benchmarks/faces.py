@@ -351,12 +351,9 @@ def main() -> None:
         r = evaluate(det.detect, photos, lfw, negatives)
         ms = [timing(det.detect, im) for im in timed]
         neg = f"{r['neg_alarms']} on {r['neg_images']}/{r['neg_n']} images" if negatives else "-"
-        print(
-            f"| {label} | {r['photos']}/{r['photos_n']} | {r['lfw']}/{r['lfw_n']} | {r['alarms_on_faces']} | {neg} | "
-            " | ".join(f"{m:.0f}" for m in ms)
-            + " |",
-            flush=True,
-        )
+        cells = [label, f"{r['photos']}/{r['photos_n']}", f"{r['lfw']}/{r['lfw_n']}", str(r["alarms_on_faces"]), neg]
+        cells += [f"{m:.0f}" for m in ms]
+        print("| " + " | ".join(cells) + " |", flush=True)
         if r["missed"]:
             print(f"|   missed: {', '.join(r['missed'])} ||||||||", flush=True)
 

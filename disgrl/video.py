@@ -158,18 +158,21 @@ def _reason(e: BaseException) -> str:
 def _av_info(path: str) -> VideoInfo:
     container, stream = _av_open(path)
     with container:
-        count = int(stream.frames or 0)
         fps = float(stream.average_rate or stream.guessed_rate or 0.0)
-        if count <= 0:  # not in the header (mkv, webm...): count the packets, without decoding
-            try:
-                count = sum(1 for p in container.demux(stream) if p.size and p.pts is not None)
-            except Exception:  # a broken container: the decode pass will say so
-                count = 0
+        # Count the packets (demuxing only, no decoding): exact where the header's count is
+        # missing (mkv, webm) or wrong (truncated files).
+        try:
+            count = sum(1 for p in container.demux(stream) if p.size)
+        except Exception:  # a broken container: fall back on the header; decoding will tell
+            count = int(stream.frames or 0)
         return VideoInfo(count, fps, int(stream.codec_context.width), int(stream.codec_context.height), "av")
 
 
-def _av_decode(path: str, targets: list[int] | None) -> Iterator[VideoFrame]:
-    """Decode ``path`` in order, yielding the frames at ``targets`` (every frame when ``None``)."""
+def _av_decode(path: str, targets: list[int] | None, state: dict[str, int]) -> Iterator[VideoFrame]:
+    """Decode ``path`` in order, yielding the frames at ``targets`` (every frame when ``None``).
+
+    Sets ``state["decoded"]`` to the number of frames decoded.
+    """
     import av
 
     container, stream = _av_open(path)
@@ -184,14 +187,13 @@ def _av_decode(path: str, targets: list[int] | None) -> Iterator[VideoFrame]:
 
         wanted = None if targets is None else set(targets)
         stop = None if targets is None else max(targets, default=-1)
-        index, last, last_yielded = -1, None, -1
+        index = -1
         try:
             for frame in container.decode(stream):
                 index += 1
-                last = frame
+                state["decoded"] = index + 1
                 if wanted is None or index in wanted:
                     yield VideoFrame(index, stamp(frame, index), frame.to_image())
-                    last_yielded = index
                 if stop is not None and index >= stop:
                     return
         except av.error.FFmpegError as e:
@@ -200,18 +202,6 @@ def _av_decode(path: str, targets: list[int] | None) -> Iterator[VideoFrame]:
             warnings.warn(f"{path}: decoding stopped after frame {index} ({_reason(e)})", stacklevel=3)
         if index < 0:
             raise VideoLoadError(path, "no frames could be decoded (empty or corrupt video)")
-        if stop is not None and index < stop:
-            _warn_short(path, index + 1, stop + 1)
-            if last is not None and last_yielded != index:  # the real last frame stands in for the missing ones
-                yield VideoFrame(index, stamp(last, index), last.to_image())
-
-
-def _warn_short(path: str, found: int, expected: int) -> None:
-    warnings.warn(
-        f"{path}: the video has {found} decodable frames, fewer than the {expected} its header promises; "
-        "returning fewer frames",
-        stacklevel=4,
-    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -241,8 +231,11 @@ def _cv_info(path: str) -> VideoInfo:
         cap.release()
 
 
-def _cv_decode(path: str, targets: list[int] | None) -> Iterator[VideoFrame]:
-    """Decode ``path`` in order, yielding the frames at ``targets`` (every frame when ``None``)."""
+def _cv_decode(path: str, targets: list[int] | None, state: dict[str, int]) -> Iterator[VideoFrame]:
+    """Decode ``path`` in order, yielding the frames at ``targets`` (every frame when ``None``).
+
+    Sets ``state["decoded"]`` to the number of frames decoded.
+    """
     import cv2
 
     cap = _cv_open(path)
@@ -255,6 +248,7 @@ def _cv_decode(path: str, targets: list[int] | None) -> Iterator[VideoFrame]:
             if not cap.grab():
                 break
             index += 1
+            state["decoded"] = index + 1
             if wanted is None or index in wanted:
                 ok, bgr = cap.retrieve()
                 if not ok or bgr is None:
@@ -265,8 +259,6 @@ def _cv_decode(path: str, targets: list[int] | None) -> Iterator[VideoFrame]:
         cap.release()
     if index < 0:
         raise VideoLoadError(path, "no frames could be decoded (empty or corrupt video)")
-    if stop is not None and index < stop:
-        _warn_short(path, index + 1, stop + 1)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -280,10 +272,30 @@ def video_info(path: str | os.PathLike, *, backend: str | None = None) -> VideoI
     return _av_info(label) if b == "av" else _cv_info(label)
 
 
+def _plan(label: str, b: str, frames: int | None) -> tuple[Any, list[int] | None, int]:
+    """The decoder, the frame indices to keep (``None``: all) and the frame count they assume."""
+    decode = _av_decode if b == "av" else _cv_decode
+    if frames is not None and frames < 1:
+        raise ValueError(f"frames must be >= 1 or None, got {frames!r}")
+    if frames is None:
+        return decode, None, 0
+    total = (_av_info(label) if b == "av" else _cv_info(label)).frame_count
+    if total <= 0:  # length unknown: count by decoding once
+        state: dict[str, int] = {}
+        for _ in decode(label, None, state):
+            pass
+        total = state.get("decoded", 0)
+    return decode, frame_indices(total, frames), total
+
+
 def iter_frames(
     path: str | os.PathLike, frames: int | None = 32, *, backend: str | None = None
 ) -> Iterator[VideoFrame]:
     """Yield :func:`sample_frames`' frames one at a time (only one decoded frame is held at once).
+
+    Unlike :func:`sample_frames` it cannot take frames back: when a video decodes fewer frames
+    than its header promises (truncated files read with OpenCV), the frames past the real end
+    are missing, with a warning.
 
     Raises:
         VideoLoadError: missing, empty, unreadable or frameless video (naming the file).
@@ -291,17 +303,15 @@ def iter_frames(
     """
     b = _backend(backend)
     label = _check_file(path)
-    decode = _av_decode if b == "av" else _cv_decode
-    if frames is not None and frames < 1:
-        raise ValueError(f"frames must be >= 1 or None, got {frames!r}")
-    if frames is None:
-        yield from decode(label, None)
-        return
-    info = _av_info(label) if b == "av" else _cv_info(label)
-    total = info.frame_count
-    if total <= 0:  # length unknown: count by decoding once
-        total = sum(1 for _ in decode(label, None))
-    yield from decode(label, frame_indices(total, frames))
+    decode, targets, total = _plan(label, b, frames)
+    state: dict[str, int] = {}
+    yield from decode(label, targets, state)
+    if targets and state.get("decoded", 0) <= targets[-1]:
+        warnings.warn(
+            f"{label}: only {state.get('decoded', 0)} frames could be decoded, not the {total} the file announces; "
+            "frames past the end are missing",
+            stacklevel=2,
+        )
 
 
 def sample_frames(path: str | os.PathLike, frames: int | None = 32, *, backend: str | None = None) -> list[VideoFrame]:
@@ -311,7 +321,8 @@ def sample_frames(path: str | os.PathLike, frames: int | None = 32, *, backend: 
     included; every frame when the video is shorter or ``frames`` is ``None``); timestamps are
     in seconds from the start of the video stream; images are RGB :class:`PIL.Image.Image`.
     Frames are decoded in order (the whole video is read; no keyframe seeking), so indices and
-    images always agree.
+    images always agree. When a video decodes fewer frames than it announces (a truncated
+    file), the frames are sampled again over the frames that exist, with a warning.
 
     Args:
         path: the video file.
@@ -322,7 +333,25 @@ def sample_frames(path: str | os.PathLike, frames: int | None = 32, *, backend: 
         VideoLoadError: missing, empty, unreadable or frameless video (naming the file).
         ImportError: neither PyAV nor OpenCV is installed.
     """
-    return list(iter_frames(path, frames, backend=backend))
+    b = _backend(backend)
+    label = _check_file(path)
+    decode, targets, total = _plan(label, b, frames)
+    state: dict[str, int] = {}
+    got = list(decode(label, targets, state))
+    decoded = state.get("decoded", 0)
+    if targets and decoded <= targets[-1]:
+        warnings.warn(
+            f"{label}: only {decoded} frames could be decoded, not the {total} the file announces; "
+            f"sampling over those {decoded}",
+            stacklevel=2,
+        )
+        again = frame_indices(decoded, frames)
+        have = {f.index: f for f in got}
+        missing = [i for i in again if i not in have]
+        if missing:
+            have.update({f.index: f for f in decode(label, missing, {})})
+        got = [have[i] for i in again if i in have]
+    return got
 
 
 def _codec_for(path: Path, available: Iterable[str]) -> str:

@@ -75,7 +75,10 @@ def test_layout_log_and_resume(dataset: Path, tmp_path: Path, capsys: pytest.Cap
         ("fake/broken.mp4", "unreadable"),
         ("fake/noise.mp4", "no_face"),
     ]
-    assert rows[0]["reason"].startswith("cannot open as a video (Invalid data") and "no face found in 4 frame(s)" in rows[1]["reason"]
+    assert (
+        rows[0]["reason"].startswith("cannot open as a video (Invalid data")
+        and "no face found in 4 frame(s)" in rows[1]["reason"]
+    )
 
     # a second run does no work and changes nothing
     mtimes = {p: p.stat().st_mtime_ns for p in out.rglob("*.png")}
@@ -113,6 +116,15 @@ def test_parallel_workers_and_single_file(dataset: Path, tmp_path: Path) -> None
     ]
     one = extract_faces(dataset / "real" / "photo.jpg", tmp_path / "one", size=48, progress=False)
     assert one.crops == 1 and (tmp_path / "one" / "photo_0.png").is_file()
+
+
+def test_output_inside_input_is_not_read(dataset: Path, tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "photo.jpg").write_bytes((dataset / "real" / "photo.jpg").read_bytes())
+    first = extract_faces(src, src / "faces", size=32, progress=False)
+    again = extract_faces(src, src / "faces", size=32, progress=False)
+    assert (first.sources, first.crops, again.sources, again.skipped) == (1, 1, 1, 1)
 
 
 def test_output_keys_disambiguate(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -80,6 +81,24 @@ def test_other_containers(tmp_path: Path, ext: str) -> None:
     frames = sample_frames(path, 4)
     assert [f.index for f in frames] == [0, 4, 7, 11]
     assert abs(np.asarray(frames[-1].image).mean() - 110) < 4
+
+
+@needs_backend
+def test_truncated_video_is_sampled_over_the_frames_that_exist(tmp_path: Path) -> None:
+    if "av" not in BACKENDS:
+        pytest.skip("writing .mkv needs PyAV")
+    rng = np.random.default_rng(0)
+    frames = [np.clip(rng.integers(0, 40, (64, 96, 3)) + 10 * i, 0, 255).astype(np.uint8) for i in range(20)]
+    data = write_video(tmp_path / "full.mkv", frames, fps=10).read_bytes()
+    cut = tmp_path / "cut.mkv"
+    cut.write_bytes(data[: int(len(data) * 0.6)])
+    for backend in BACKENDS:
+        n = len(sample_frames(cut, None, backend=backend))
+        assert 2 < n < 20
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # OpenCV's header promises 20 frames: a warning says so
+            got = sample_frames(cut, 5, backend=backend)
+        assert [f.index for f in got] == frame_indices(n, 5), backend
 
 
 @needs_backend

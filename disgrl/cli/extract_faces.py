@@ -12,8 +12,11 @@ are skipped (markers in OUT/.extract-faces/). OUT/no_faces.csv lists sources whe
 was found and those that could not be read.
 
 Examples:
-  disgrl extract-faces FaceForensics++/ ffpp_faces/ --frames 32 --workers 4
-  disgrl extract-faces Celeb-DF/ celebdf_faces/ --largest-only --detector dlib
+  disgrl extract-faces FaceForensics++/ ffpp_faces/ --frames 32 --largest-only --workers 4
+  disgrl extract-faces Celeb-DF-v2/ celebdf_faces/ --largest-only
+  disgrl extract-faces my_photos/ my_faces/ --size 0 --detector haar
+
+See docs/faces.md for the detectors and the crop conventions.
 """
 
 from __future__ import annotations

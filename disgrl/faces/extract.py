@@ -214,7 +214,9 @@ def process_source(job: dict[str, Any]) -> dict[str, Any]:
     detector = _detector if _detector is not None else resolve_detector(job.get("detector"))
     is_video = _is_video(source)
     marker_path = _marker_path(out, key)
-    for p in _stale_outputs(out, key, is_video, _read_marker(marker_path)):
+    old = _read_marker(marker_path)
+    marker_path.unlink(missing_ok=True)  # the source counts as unfinished until its new marker is written
+    for p in _stale_outputs(out, key, is_video, old):
         p.unlink(missing_ok=True)
     st = source.stat()
     marker: dict[str, Any] = {
@@ -399,12 +401,17 @@ def extract_faces(
                 done(process_source({**job, "detector": det}))
         else:
             ctx = multiprocessing.get_context("spawn")
-            with cf.ProcessPoolExecutor(
+            pool = cf.ProcessPoolExecutor(
                 max_workers=min(workers, len(todo)), mp_context=ctx, initializer=_init_worker, initargs=(detector,)
-            ) as pool:
+            )
+            try:
                 futures = [pool.submit(process_source, job) for job in todo]
                 for fut in cf.as_completed(futures):
                     done(fut.result())
+            except BaseException:  # Ctrl-C or a broken pool: do not wait for the queued sources
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+            pool.shutdown()
     finally:
         bar.close()
         summary.log = write_log(out, (keys[s] for s in sources))
