@@ -139,3 +139,8 @@ def test_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "unknown face detector 'nope'" in capsys.readouterr().err
     with pytest.raises(ValueError, match="workers"):
         extract_faces(tmp_path, tmp_path / "out", workers=0)
+    for name in ("a.jpg", "b.jpg"):
+        Image.new("RGB", (64, 64)).save(tmp_path / name)
+    local = lambda img: []  # noqa: E731 - a lambda cannot be pickled for worker processes
+    with pytest.raises(ValueError, match="cannot be sent to worker processes"):
+        extract_faces(tmp_path, tmp_path / "out", detector=local, workers=2, progress=False)

@@ -357,6 +357,7 @@ def test_custom_backend_plugs_in(monkeypatch: pytest.MonkeyPatch) -> None:
     F.register_face_detector("fixed", FixedDetector)
     assert "fixed" in F.list_face_detectors()
     assert isinstance(get_face_detector("fixed"), FixedDetector)
+    assert isinstance(get_face_detector(FixedDetector), FixedDetector)  # a class is built
     with pytest.raises(ValueError, match="already registered"):
         F.register_face_detector("fixed", FixedDetector)
     with pytest.raises(ValueError, match="unknown face detector 'nope'"):

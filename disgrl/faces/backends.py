@@ -445,9 +445,9 @@ def get_face_detector(detector: Any = "default", **kwargs: Any) -> FaceDetectorB
         detector: ``"default"`` (``"dlib"``; ``"haar"``, with a warning, when only OpenCV is
             installed), a registered name (``"haar"``, ``"dlib"``,
             or one added with :func:`register_face_detector`), a :class:`FaceDetectorBackend`
-            (returned as is), an object with a ``detect(image)`` method, or a function
+            (returned as is) or such a class (built with ``kwargs``), an object with a ``detect(image)`` method, or a function
             ``image -> faces``; ``None`` means ``"default"``.
-        **kwargs: passed to the backend's constructor (names only).
+        **kwargs: passed to the backend's constructor (with a name or a class only).
 
     Raises:
         ValueError: unknown name. ImportError: the backend's package is not installed.
@@ -460,8 +460,10 @@ def get_face_detector(detector: Any = "default", **kwargs: Any) -> FaceDetectorB
         if detector not in _REGISTRY:
             raise ValueError(f"unknown face detector {detector!r}; available: {', '.join(['default', *_REGISTRY])}")
         return _REGISTRY[detector](**kwargs)
+    if isinstance(detector, type):  # a backend class: build it
+        return get_face_detector(detector(**kwargs))
     if kwargs:
-        raise TypeError(f"keyword arguments are only accepted with a detector name, not with {detector!r}")
+        raise TypeError(f"keyword arguments are only accepted with a detector name or class, not with {detector!r}")
     if isinstance(detector, FaceDetectorBackend):
         return detector
     if callable(getattr(detector, "detect", None)):

@@ -22,6 +22,7 @@ import io
 import json
 import multiprocessing
 import os
+import pickle
 import re
 import sys
 import tempfile
@@ -307,6 +308,25 @@ class _Progress:
             self.bar.close()
 
 
+def _for_workers(detector: Any, workers: int) -> Any:
+    """What to send to worker processes: a built-in name as is, anything else as a (pickled) instance.
+
+    Worker processes start fresh (``spawn``), so a name registered in this process is unknown
+    there: the detector built here travels instead.
+    """
+    if detector is None or (isinstance(detector, str) and detector in ("default", "haar", "dlib")):
+        return detector
+    instance = resolve_detector(detector)
+    try:
+        pickle.dumps(instance)
+    except Exception as e:
+        raise ValueError(
+            f"workers={workers}: the face detector {_detector_label(detector)!r} cannot be sent to worker "
+            f"processes ({type(e).__name__}: {e}); use workers=1, or make the detector picklable"
+        ) from None
+    return instance
+
+
 def _detector_label(detector: Any) -> str:
     if detector is None:
         return "default"
@@ -402,7 +422,10 @@ def extract_faces(
         else:
             ctx = multiprocessing.get_context("spawn")
             pool = cf.ProcessPoolExecutor(
-                max_workers=min(workers, len(todo)), mp_context=ctx, initializer=_init_worker, initargs=(detector,)
+                max_workers=min(workers, len(todo)),
+                mp_context=ctx,
+                initializer=_init_worker,
+                initargs=(_for_workers(detector, workers),),
             )
             try:
                 futures = [pool.submit(process_source, job) for job in todo]
