@@ -27,7 +27,8 @@ class Face:
             (OpenCV Haar: number of merged neighbour detections; dlib: SVM margin).
         landmarks: named points in image pixels, or ``None``. Backends that find eyes fill
             ``"left_eye"`` and ``"right_eye"``: the eye on the image's left (the subject's right
-            eye) and the one on the image's right. Other names are kept as given.
+            eye) and the one on the image's right. Other names are kept as given. Not compared
+            by ``==`` (two faces are equal when box and score are).
     """
 
     box: Box
