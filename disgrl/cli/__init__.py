@@ -15,6 +15,7 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("convert", "disgrl.cli.convert", "convert a .pth/.bin checkpoint into a safetensors weights folder"),
     ("list-models", "disgrl.cli.list_models", "list the registered models (and their size and cost)"),
     ("make-synthetic", "disgrl.cli.make_synthetic", "make a synthetic forgery benchmark (real and fake images, masks)"),
+    ("extract-faces", "disgrl.cli.extract_faces", "crop faces from videos and images (dataset preprocessing)"),
 ]
 
 
