@@ -27,6 +27,8 @@ _LAZY = {
     "load_pretrained": "disgrl._hub",
     "DisGRLDetector": "disgrl.detector",
     "Prediction": "disgrl.detector",
+    "FacePrediction": "disgrl.detector",
+    "VideoPrediction": "disgrl.detector",
     "DisGRL": "disgrl.models",
     "DisGRLConfig": "disgrl.models",
     "DisGRLOutput": "disgrl.models",
@@ -37,8 +39,10 @@ __all__ = [
     "DisGRLConfig",
     "DisGRLDetector",
     "DisGRLOutput",
+    "FacePrediction",
     "Prediction",
     "PretrainedCfg",
+    "VideoPrediction",
     "__version__",
     "create_model",
     "get_pretrained_cfg",
@@ -52,7 +56,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ._factory import create_model
     from ._hub import load_pretrained
     from ._registry import PretrainedCfg, get_pretrained_cfg, is_model, list_models, register_model
-    from .detector import DisGRLDetector, Prediction
+    from .detector import DisGRLDetector, FacePrediction, Prediction, VideoPrediction
     from .models import DisGRL, DisGRLConfig, DisGRLOutput
 
 

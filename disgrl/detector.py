@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from PIL import Image
 from torch import Tensor, nn
 
+from ._detector_faces import VideoPrediction, predict_video, score_faces_of_batch
 from .inputs import InputItem, expand_inputs, iter_batches
 from .io import DEFAULT_MAX_PIXELS, ImageLoadError
 from .maps import render_panel, save_panel
@@ -46,14 +47,34 @@ class Prediction:
     rec2: np.ndarray | None = field(default=None, repr=False)
     diff1: np.ndarray | None = field(default=None, repr=False)
     diff2: np.ndarray | None = field(default=None, repr=False)
+    faces: list[FacePrediction] | None = None
+    no_face: bool = False
 
     @property
     def ok(self) -> bool:
+        """Whether the input was read (a ``no_face`` image is ok but has no score)."""
         return self.error is None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary (no maps)."""
-        return {"source": self.source, "label": self.label, "score": self.score, "error": self.error}
+        out: dict[str, Any] = {"source": self.source, "label": self.label, "score": self.score, "error": self.error}
+        if self.faces is not None:
+            out["no_face"] = self.no_face
+            out["faces"] = [f.to_dict() for f in self.faces]
+        return out
+
+
+@dataclass
+class FacePrediction(Prediction):
+    """The verdict for one detected face: ``box`` (x0, y0, x1, y1) in the image, the face
+    detector's ``detection_score``, and (with ``return_maps``) maps of the face crop."""
+
+    box: tuple[float, float, float, float] | None = None
+    detection_score: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        box = None if self.box is None else [round(float(v), 1) for v in self.box]
+        return {"box": box, "label": self.label, "score": self.score, "detection_score": self.detection_score}
 
 
 _AUTOCAST = {"bf16": torch.bfloat16, "bfloat16": torch.bfloat16, "fp16": torch.float16, "float16": torch.float16}
@@ -132,6 +153,10 @@ class DisGRLDetector:
         threshold: float = 0.5,
         return_maps: bool = False,
         on_error: str = "raise",
+        faces: bool = False,
+        face_detector: Any = None,
+        face_margin: float = 1.3,
+        max_faces: int | None = None,
     ) -> list[Prediction]:
         """Score ``inputs``; one :class:`Prediction` per image, in input order.
 
@@ -143,6 +168,15 @@ class DisGRLDetector:
             return_maps: also return the reconstructions and difference maps.
             on_error: ``"raise"``: the first unusable input raises (naming it); ``"skip"``: it
                 gets a Prediction with ``error`` set and the rest are still scored.
+            faces: detect faces (``disgrl[faces]``) and score each face crop (FaceForensics++
+                style: ``face_margin`` x the face box, square, resized to the input size).
+                Each Prediction then lists its ``faces`` (box, score, label); the image's score
+                is the **max over its faces** (one fake face makes a fake image). An image with
+                no face gets ``no_face=True`` and no label or score — it is not called "real".
+            face_detector: a backend name (``"dlib"``, ``"haar"``), a
+                :class:`~disgrl.faces.FaceDetectorBackend`, or ``None`` for the default.
+            face_margin: crop side as a multiple of the face box's longer side.
+            max_faces: score at most this many faces per image (largest first).
         """
         if on_error not in ("raise", "skip"):
             raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
@@ -150,9 +184,49 @@ class DisGRLDetector:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         items = expand_inputs(inputs, self.max_pixels)
         results: list[Prediction] = []
+        detector = None
+        if faces:
+            from .faces import resolve_detector
+
+            detector = resolve_detector(face_detector)
         for batch, loaded in self._load_batches(items, batch_size):
-            results.extend(self._score_batch(batch, loaded, threshold, return_maps, on_error))
+            if faces:
+                results.extend(
+                    score_faces_of_batch(
+                        self, batch, loaded, threshold=threshold, return_maps=return_maps, on_error=on_error,
+                        detector=detector, margin=face_margin, max_faces=max_faces, batch_size=batch_size,
+                    )
+                )  # fmt: skip
+            else:
+                results.extend(self._score_batch(batch, loaded, threshold, return_maps, on_error))
         return results
+
+    def predict_video(
+        self,
+        path: str | os.PathLike,
+        *,
+        frames: int | None = 32,
+        faces: bool = True,
+        batch_size: int = 32,
+        threshold: float = 0.5,
+        return_maps: bool = False,
+        on_error: str = "raise",
+        face_detector: Any = None,
+        face_margin: float = 1.3,
+    ) -> VideoPrediction:
+        """Score a video: ``frames`` frames sampled evenly (``disgrl[video]``), scored in batches.
+
+        With ``faces=True`` (the default: DisGRL is trained on face crops) the largest face of
+        each frame is cropped and scored, frames without a face are left out, and a video with
+        no face at all is reported with ``no_face=True`` (no label, no score). With
+        ``faces=False`` whole frames are scored. The video's score is the **mean P(fake) over
+        the scored frames**, the paper's video-level protocol; ``frames`` of the result holds
+        the per-frame scores (and faces).
+        """
+        return predict_video(
+            self, path, frames=frames, faces=faces, batch_size=batch_size, threshold=threshold,
+            return_maps=return_maps, on_error=on_error, face_detector=face_detector, face_margin=face_margin,
+        )  # fmt: skip
 
     __call__ = predict
 
