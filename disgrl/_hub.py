@@ -18,12 +18,12 @@ import torch
 from torch import nn
 
 from . import __version__
+from ._atomic import atomic_write_text
 from ._registry import PretrainedCfg, data_config_from_pretrained_cfg, get_pretrained_cfg, is_model
 from ._weights import (
     CONFIG_NAME,
     FORMAT,
     WEIGHTS_NAME,
-    atomic_write_text,
     load_into,
     load_state_dict,
     read_config,

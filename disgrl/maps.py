@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from ._weights import atomic_write
+from ._atomic import atomic_write
 
 # Anchor colours of a perceptually ordered "inferno"-like map (black -> purple -> orange -> yellow).
 _ANCHORS = np.array(

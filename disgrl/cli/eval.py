@@ -36,8 +36,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import torch
 
+    from .._atomic import atomic_write_text
     from .._hub import load_model
-    from .._weights import atomic_write_text
     from ..data import ImageFolderDataset, ManifestDataset
     from ..train import evaluate
     from ..transforms import eval_transform

@@ -25,7 +25,6 @@ import os
 import pickle
 import re
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ from typing import Any
 
 from PIL import Image
 
+from .._atomic import atomic_write_bytes, atomic_write_text
 from ..io import IMAGE_EXTENSIONS
 from ._base import FaceDetectorBackend
 from .pipeline import DEFAULT_MIN_FACE, detect_and_crop, resolve_detector
@@ -148,26 +148,6 @@ def is_done(out: Path, source: Path, key: str, params: dict[str, Any]) -> bool:
     return all((out / rel).is_file() for rel in marker.get("outputs", []))
 
 
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temp file beside ``path``, then rename it into place.
-
-    (Like ``disgrl._weights.atomic_write``, which would import torch in every worker process.)
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    _atomic_write_bytes(path, text.encode("utf-8"))
-
-
 # --------------------------------------------------------------------------------------------
 # work done in the worker processes
 
@@ -188,7 +168,7 @@ def _init_worker(detector: Any) -> None:
 def _save_png(img: Image.Image, path: Path) -> None:
     buf = io.BytesIO()
     img.save(buf, format="PNG")
-    _atomic_write_bytes(path, buf.getvalue())
+    atomic_write_bytes(path, buf.getvalue())
 
 
 def _stale_outputs(out: Path, key: str, is_video: bool, old: dict[str, Any] | None) -> list[Path]:

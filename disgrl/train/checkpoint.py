@@ -22,7 +22,8 @@ import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from .._weights import WEIGHTS_NAME, atomic_write_text, load_into
+from .._atomic import atomic_write_text
+from .._weights import WEIGHTS_NAME, load_into
 
 LATEST = "LATEST"
 

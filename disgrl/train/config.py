@@ -29,6 +29,11 @@ class TrainConfig:
         hflip: probability of a horizontal flip per training image.
         balance: sample as many real as fake images each epoch (majority class undersampled,
             a different subset each epoch), as the paper does.
+        pair_by: keep images that share a key in the same batch: ``"stem"`` (the file name
+            without folder and extension: ``real/0042.jpg`` and ``fake/0042.jpg``) or
+            ``"video"`` (the sample's video id). For data made of real images and fakes made from
+            them, seeing both sides of a pair in one batch speeds learning markedly; groups are
+            shuffled each epoch and ``balance`` is then not applied. ``None``: no grouping.
         freeze_encoder: train everything but the backbone (its BatchNorm statistics too).
         lambda_rec1, lambda_rec2, lambda_metric, flooding: the loss (Eq. 12).
         seed: seeds data order, flips, noise, dropout and initialisation of new layers.
@@ -52,6 +57,7 @@ class TrainConfig:
     amp: str = "auto"
     hflip: float = 0.5
     balance: bool = True
+    pair_by: str | None = None
     freeze_encoder: bool = False
     lambda_rec1: float = 0.1
     lambda_rec2: float = 0.1
@@ -72,6 +78,8 @@ class TrainConfig:
             raise ValueError("epochs, batch_size and grad_accum must be >= 1")
         if self.amp not in ("auto", "bf16", "fp16", "none"):
             raise ValueError(f"amp must be auto, bf16, fp16 or none, got {self.amp!r}")
+        if self.pair_by not in (None, "stem", "video"):
+            raise ValueError(f"pair_by must be None, 'stem' or 'video', got {self.pair_by!r}")
         if not 0 <= self.hflip <= 1:
             raise ValueError(f"hflip must be a probability, got {self.hflip}")
         return self

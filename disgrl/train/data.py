@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -27,6 +28,27 @@ def dataset_videos(dataset: Dataset) -> list[str | None] | None:
     return list(videos) if videos is not None else None
 
 
+def dataset_pair_keys(dataset: Dataset, pair_by: str) -> list[str]:
+    """One grouping key per item: the file stem (``"stem"``) or the video id (``"video"``)."""
+    if isinstance(dataset, Subset):
+        base = dataset_pair_keys(dataset.dataset, pair_by)
+        return [base[i] for i in dataset.indices]
+    samples = getattr(dataset, "samples", None)
+    if samples is None:
+        raise ValueError(f"pair_by={pair_by!r} needs a dataset with .samples (disgrl.data datasets)")
+    if pair_by == "stem":
+        return [Path(s.path).stem for s in samples]
+    return [s.video if s.video is not None else s.path for s in samples]
+
+
+def _grouped_order(keys: Sequence[str], g: torch.Generator) -> list[int]:
+    groups: dict[str, list[int]] = {}
+    for i, k in enumerate(keys):
+        groups.setdefault(k, []).append(i)
+    ordered = list(groups.values())
+    return [i for j in torch.randperm(len(ordered), generator=g).tolist() for i in ordered[j]]
+
+
 def epoch_batches(
     n: int,
     labels: Sequence[int] | None,
@@ -36,10 +58,19 @@ def epoch_batches(
     balance: bool,
     rank: int = 0,
     world_size: int = 1,
+    pair_keys: Sequence[str] | None = None,
 ) -> list[list[int]]:
     """This rank's batches for ``epoch``: a seeded permutation (the same on every rank), the
-    majority class undersampled when ``balance``, split across ranks, full batches only."""
+    majority class undersampled when ``balance``, split across ranks, full batches only.
+
+    With ``pair_keys``, items sharing a key stay next to each other (whole groups are
+    shuffled), and each global batch is cut into contiguous per-rank parts."""
     g = torch.Generator().manual_seed(seed * 1_000_003 + epoch)
+    per_rank = batch_size // world_size
+    if pair_keys is not None:
+        order = _grouped_order(pair_keys, g)
+        usable = (len(order) // batch_size) * batch_size
+        return [order[i + rank * per_rank : i + (rank + 1) * per_rank] for i in range(0, usable, batch_size)]
     if balance and labels is not None:
         real = [i for i, y in enumerate(labels) if y == 0]
         fake = [i for i, y in enumerate(labels) if y != 0]
@@ -52,7 +83,6 @@ def epoch_batches(
     else:
         pick = list(range(n))
     order = [pick[j] for j in torch.randperm(len(pick), generator=g).tolist()]
-    per_rank = batch_size // world_size
     usable = (len(order) // (per_rank * world_size)) * per_rank * world_size
     mine = order[:usable][rank::world_size]
     return [mine[i : i + per_rank] for i in range(0, len(mine), per_rank)]
@@ -74,11 +104,18 @@ def unpack_batch(batch: Any) -> tuple[Tensor, Tensor, Tensor | None, int]:
     return images, torch.as_tensor(labels), None, 0
 
 
-def flip_batch(x: Tensor, p: float, seed: int, epoch: int, batch: int, rank: int) -> Tensor:
+def flip_batch(
+    x: Tensor, p: float, seed: int, epoch: int, batch: int, rank: int, groups: Sequence[str] | None = None
+) -> Tensor:
     """Horizontal flips decided by a generator seeded from (seed, epoch, batch, rank): the same
-    images are flipped however the run is interrupted and resumed."""
+    images are flipped however the run is interrupted and resumed. Images of one ``groups`` key
+    (a real image and the fakes made from it) are flipped together, so they stay aligned."""
     if p <= 0 or x.shape[0] == 0:
         return x
     g = torch.Generator().manual_seed(((seed * 1_000_003 + epoch) * 1_000_033 + batch) * 64 + rank)
-    mask = (torch.rand(x.shape[0], generator=g) < p).to(x.device)
+    draws = torch.rand(x.shape[0], generator=g) < p
+    if groups is not None:
+        first: dict[str, int] = {}
+        draws = torch.stack([draws[first.setdefault(k, i)] for i, k in enumerate(groups)])
+    mask = draws.to(x.device)
     return torch.where(mask[:, None, None, None], x.flip(-1), x)

@@ -20,12 +20,12 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
-from .._weights import atomic_write_text
+from .._atomic import atomic_write_text
 from ..data import collate_skip_none
 from ..losses import DisGRLLoss
 from .checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from .config import TrainConfig
-from .data import dataset_labels, epoch_batches, flip_batch, unpack_batch
+from .data import dataset_labels, dataset_pair_keys, epoch_batches, flip_batch, unpack_batch
 from .distributed import DistInfo, barrier, broadcast_flag, cleanup, init_distributed
 from .evaluate import evaluate
 
@@ -114,7 +114,8 @@ class Trainer:
         c = self.config
         self.loss_fn = loss or DisGRLLoss(c.lambda_rec1, c.lambda_rec2, c.lambda_metric, c.flooding)
         self.labels = dataset_labels(train_data)
-        if self.labels is None and c.balance:
+        self.pair_keys = dataset_pair_keys(train_data, c.pair_by) if c.pair_by else None
+        if self.labels is None and c.balance and self.pair_keys is None:
             raise ValueError("balance=True needs a training dataset with a .labels list (or set balance=False)")
 
     # ------------------------------------------------------------------------------ setup
@@ -190,6 +191,7 @@ class Trainer:
                 c.balance,
                 self.dist.rank,
                 self.dist.world_size,
+                self.pair_keys,
             )
             if not batches:
                 raise ValueError(
@@ -263,11 +265,14 @@ class Trainer:
         t0 = time.time()
         running = 0.0
         for i, batch in enumerate(loader, start=start):
-            x, y, _, skipped = unpack_batch(batch)
+            x, y, idx, skipped = unpack_batch(batch)
             progress["skipped"] += skipped
             last_micro = (i + 1) % c.grad_accum == 0
             if x.shape[0] > 0:
-                x = flip_batch(x.to(self.device, non_blocking=True), c.hflip, c.seed, epoch, i, self.dist.rank)
+                groups = None
+                if self.pair_keys is not None and idx is not None:
+                    groups = [self.pair_keys[j] for j in idx.tolist()]
+                x = flip_batch(x.to(self.device, non_blocking=True), c.hflip, c.seed, epoch, i, self.dist.rank, groups)
                 y = y.to(self.device)
                 sync = contextlib.nullcontext() if last_micro or not self.dist.enabled else wrapped.no_sync()
                 with sync:

@@ -15,9 +15,9 @@ import functools
 import hashlib
 import io
 import json
+import multiprocessing
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from ..._atomic import atomic_write_bytes
 from ...io import IMAGE_EXTENSIONS, ImageLoadError, is_image_file, load_image
 from .families import FAMILIES, MANIPULATIONS, FaceRegion, SampleContext, resolve_inpaint_backend
 from .protocols import (
@@ -486,18 +487,6 @@ def _encode_mask(mask: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write to a hidden temp file beside ``path``, then rename it into place."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _is_done(out: Path, plan: SamplePlan) -> bool:
     # the mask is written first and the image last, so an existing image means a finished sample
     return (out / plan.path).is_file() and (not plan.mask or (out / plan.mask).is_file())
@@ -509,8 +498,8 @@ def _produce(config: SyntheticConfig, out: Path, index: int) -> bool:
         return False
     sample = render_sample(config, index)
     if sample.mask is not None:
-        _write_atomic(out / plan.mask, _encode_mask(sample.mask))
-    _write_atomic(out / plan.path, encode_jpeg(sample.image, plan.quality))
+        atomic_write_bytes(out / plan.mask, _encode_mask(sample.mask))
+    atomic_write_bytes(out / plan.path, encode_jpeg(sample.image, plan.quality))
     return True
 
 
@@ -567,7 +556,7 @@ def _prepare_out(out: Path, config: SyntheticConfig, n: int, plans: list[SampleP
         tmp.unlink(missing_ok=True)
     for d in {str(Path(p.path).parent) for p in plans} | {str(Path(p.mask).parent) for p in plans if p.mask}:
         (out / d).mkdir(parents=True, exist_ok=True)
-    _write_atomic(out / PARAMS_NAME, (json.dumps(_params(config, n, plans), indent=2) + "\n").encode())
+    atomic_write_bytes(out / PARAMS_NAME, (json.dumps(_params(config, n, plans), indent=2) + "\n").encode())
 
 
 def _params(config: SyntheticConfig, n: int, plans: list[SamplePlan]) -> dict:
@@ -595,7 +584,7 @@ def _write_manifest(out: Path, plans: list[SamplePlan]) -> Path:
     for p in plans:
         writer.writerow(p.row())
     path = out / MANIFEST_NAME
-    _write_atomic(path, buf.getvalue().encode("utf-8"))
+    atomic_write_bytes(path, buf.getvalue().encode("utf-8"))
     return path
 
 
@@ -713,7 +702,15 @@ def generate(
             bar.step()
     else:
         chunk = max(1, min(16, len(todo) // (n_workers * 8)))
-        pool = ProcessPoolExecutor(n_workers, initializer=_init_worker, initargs=(config, out))
+        # "spawn", not the platform's default "fork": forking a process whose OpenMP / OpenCV
+        # thread pools are already running (torch was used, cv2 was called) can deadlock the
+        # child, which is what a long test session or a notebook does before calling us.
+        pool = ProcessPoolExecutor(
+            n_workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(config, out),
+        )
         try:
             for _ in pool.map(_work, todo, chunksize=chunk):
                 bar.step()
