@@ -28,7 +28,10 @@ class ExternalAttention(nn.Module):
     reproduces the authors' code, whose storage aliasing is broken by ``.to()``: two
     parameters initialised as transposes of each other and trained apart.
 
-    The softmax and the normalisation run in float32 whatever the input dtype.
+    The softmax and the normalisation run in float32 whatever the input dtype. The
+    normalisation is applied to the ``C x N`` product rather than to the ``S x N`` map
+    (:math:`M^\top (A / \mathbf 1^\top A) = (M^\top A) / \mathbf 1^\top A`, column by column):
+    the same values, a quarter of the element-wise work.
 
     Args:
         channels: C, the input channels.
@@ -64,12 +67,19 @@ class ExternalAttention(nn.Module):
             raise ValueError(f"ExternalAttention: expected (B, C, H, W) or (B, C, N), got {tuple(shape)}")
         if x.shape[1] != self.channels:
             raise ValueError(f"ExternalAttention: expected {self.channels} channels, got {x.shape[1]}")
-        attn = torch.matmul(self.weight.to(x.dtype), x)  # (B, S, N)
+        b, c, n = x.shape
+        # Positions of the whole batch side by side, (C, B*N): both products are then plain
+        # GEMMs whose outputs need no transposed copy (a no-op view at batch 1).
+        xt = x.transpose(0, 1).reshape(c, b * n)
+        attn = torch.mm(self.weight.to(x.dtype), xt).view(self.memory_units, b, n)  # (S, B, N)
         attn = torch.softmax(attn, dim=-1, dtype=torch.float32)
-        attn = attn / (self.eps + attn.sum(dim=1, keepdim=True))
+        # The second normalisation divides column n of A by its sum over the S memory units; as
+        # M^T is linear, divide the (C, N) product instead of the 4x larger (S, N) attention map.
+        col = attn.sum(dim=0)  # (B, N), float32
         w_out = self.weight.t() if self.weight_out is None else self.weight_out
-        out = torch.matmul(w_out.to(x.dtype), attn.to(x.dtype))  # (B, C, N)
-        return out.view(shape)
+        out = torch.mm(w_out.to(x.dtype), attn.view(self.memory_units, b * n).to(x.dtype)).view(c, b, n)
+        out = (out.float() / (self.eps + col)).to(x.dtype)
+        return out.transpose(0, 1).reshape(shape)
 
     def extra_repr(self) -> str:
         return f"channels={self.channels}, memory_units={self.memory_units}, tied={self.tied}"
