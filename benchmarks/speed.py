@@ -90,7 +90,7 @@ def cpu_section(models: dict[str, nn.Module], size: int, repeats: int, batch8_re
     res: dict[str, dict] = {k: {} for k in models}
     for batch, reps, key in ((1, repeats, "cpu_b1_latency_s"), (8, batch8_repeats, "cpu_b8_img_s")):
         x = torch.randn(batch, 3, size, size)
-        fns = {k: (lambda m=m: m(x)) for k, m in models.items()}
+        fns = {k: (lambda m=m, x=x: m(x)) for k, m in models.items()}
         with torch.inference_mode():
             interleaved(fns, 2, lambda: None)  # warm-up (oneDNN primitive caches)
             times = interleaved(fns, reps, lambda: None)
@@ -115,22 +115,40 @@ def detector_section(name: str, model: nn.Module, size: int, repeats: int) -> di
 
 
 @contextlib.contextmanager
-def _cuda_mode(dtype: torch.dtype | None) -> Iterator[None]:
-    with torch.autocast("cuda", dtype=dtype) if dtype is not None else contextlib.nullcontext():
+def _autocast(device: torch.device, dtype: torch.dtype | None) -> Iterator[None]:
+    with torch.autocast(device.type, dtype=dtype) if dtype is not None else contextlib.nullcontext():
         yield
 
 
-def cuda_section(names: list[str], size: int, batch_sizes: list[int], repeats: int, train_batch: int) -> dict:
-    dev = torch.device("cuda")
+# name -> (autocast dtype, channels_last, torch.compile)
+MODES: dict[str, tuple[torch.dtype | None, bool, bool]] = {
+    "fp32": (None, False, False),
+    "bf16": (torch.bfloat16, False, False),
+    "bf16_cl": (torch.bfloat16, True, False),
+    "bf16_compile": (torch.bfloat16, True, True),
+}
+
+
+def accelerator_section(
+    names: list[str],
+    size: int,
+    batch_sizes: list[int],
+    repeats: int,
+    train_batch: int,
+    device: str = "cuda",
+    modes: list[str] | None = None,
+    train_dtype: str = "bf16",
+) -> dict:
+    """Inference throughput per mode and batch size, then bf16 training; keys ``cuda_*``.
+
+    Meant for CUDA; ``device="cpu"`` runs the same code (the tests use it at a tiny size).
+    """
+    dev = torch.device(device)
     res: dict[str, dict] = {k: {} for k in names}
-    modes: list[tuple[str, torch.dtype | None, bool, bool]] = [
-        ("fp32", None, False, False),
-        ("bf16", torch.bfloat16, False, False),
-        ("bf16_cl", torch.bfloat16, True, False),
-        ("bf16_compile", torch.bfloat16, True, True),
-    ]
-    sync = torch.cuda.synchronize
-    for mode, dtype, cl, compiled in modes:
+    is_cuda = dev.type == "cuda"
+    sync = torch.cuda.synchronize if is_cuda else (lambda: None)
+    for mode in modes or list(MODES):
+        dtype, cl, compiled = MODES[mode]
         for bs in batch_sizes:
             fns = {}
             for k in names:
@@ -143,7 +161,7 @@ def cuda_section(names: list[str], size: int, batch_sizes: list[int], repeats: i
                     x = x.contiguous(memory_format=torch.channels_last)
 
                 def run(f: Callable = f, x: torch.Tensor = x, dtype: torch.dtype | None = dtype) -> None:
-                    with torch.inference_mode(), _cuda_mode(dtype):
+                    with torch.inference_mode(), _autocast(dev, dtype):
                         f(x)
 
                 fns[k] = run
@@ -153,31 +171,48 @@ def cuda_section(names: list[str], size: int, batch_sizes: list[int], repeats: i
                 res[k][f"cuda_{mode}_b{bs}_img_s"] = bs / statistics.median(t)
             del fns
             gc.collect()
-            torch.cuda.empty_cache()
+            if is_cuda:
+                torch.cuda.empty_cache()
     for k in names:  # training: bf16 autocast, Adam, channels_last, batch `train_batch`
-        torch.cuda.empty_cache()
-        torch.cuda.reset_peak_memory_stats()
-        m = build(k).to(dev).to(memory_format=torch.channels_last).train()
-        opt = torch.optim.Adam(m.parameters(), lr=1e-4)
-        crit = loss_fn(m)
-        x = torch.randn(train_batch, 3, size, size, device=dev).contiguous(memory_format=torch.channels_last)
-        y = torch.randint(0, 2, (train_batch,), device=dev)
-
-        def step() -> None:
-            with torch.autocast("cuda", dtype=torch.bfloat16):
-                loss = crit(m(x), x, y)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-
-        for _ in range(3):
-            step()
-        t = interleaved({k: step}, repeats, sync)[k]
-        res[k]["cuda_train_bf16_b%d_img_s" % train_batch] = train_batch / statistics.median(t)
-        res[k]["cuda_train_peak_gib"] = torch.cuda.max_memory_allocated() / 2**30
-        del m, opt
+        res[k].update(train_throughput(k, dev, size, train_batch, repeats, sync, train_dtype))
         gc.collect()
     return res
+
+
+def train_throughput(
+    name: str,
+    dev: torch.device,
+    size: int,
+    batch: int,
+    repeats: int,
+    sync: Callable[[], None],
+    dtype: str = "bf16",
+) -> dict[str, float]:
+    """Images/s of full training steps (autocast, Adam, channels_last); peak memory on CUDA."""
+    is_cuda = dev.type == "cuda"
+    if is_cuda:
+        torch.cuda.empty_cache()
+        torch.cuda.reset_peak_memory_stats()
+    m = build(name).to(dev).to(memory_format=torch.channels_last).train()
+    opt = torch.optim.Adam(m.parameters(), lr=1e-4)
+    crit = loss_fn(m)
+    x = torch.randn(batch, 3, size, size, device=dev).contiguous(memory_format=torch.channels_last)
+    y = torch.randint(0, 2, (batch,), device=dev)
+
+    def step() -> None:
+        with _autocast(dev, torch.bfloat16 if dtype == "bf16" else None):
+            loss = crit(m(x), x, y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+
+    for _ in range(min(3, repeats)):  # warm-up
+        step()
+    t = interleaved({name: step}, repeats, sync)[name]
+    out = {f"cuda_train_{dtype}_b{batch}_img_s": batch / statistics.median(t)}
+    if is_cuda:
+        out["cuda_train_peak_gib"] = torch.cuda.max_memory_allocated() / 2**30
+    return out
 
 
 # ----------------------------------------------------------------------------- reporting
@@ -243,9 +278,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-flops", action="store_true", help="skip the FLOP count")
     p.add_argument("--detector", action="store_true", help="measure DisGRLDetector.predict overhead (CPU)")
     p.add_argument("--cuda-only", action="store_true", help="only the CUDA section")
+    p.add_argument("--accel-device", default="cuda", help="device of the CUDA section (cpu: a smoke test)")
+    p.add_argument("--modes", nargs="+", default=list(MODES), choices=list(MODES), help="CUDA inference modes")
     p.add_argument("--batch-sizes", type=int, nargs="+", default=[64, 256], help="CUDA inference batches")
     p.add_argument("--cuda-repeats", type=int, default=10)
     p.add_argument("--train-batch", type=int, default=32)
+    p.add_argument("--train-dtype", default="bf16", choices=["bf16", "fp32"], help="training autocast dtype")
     p.add_argument("--out", type=Path, default=None, help="JSON path (default: benchmarks/results/speed-*.json)")
     args = p.parse_args(argv)
     if args.threads:
@@ -270,10 +308,20 @@ def main(argv: list[str] | None = None) -> int:
         det = detector_section(target, models[target], args.size, args.repeats)
     del models
     gc.collect()
-    if torch.cuda.is_available() and not args.no_cpu or args.cuda_only:
-        if not torch.cuda.is_available():
-            p.error("--cuda-only: CUDA is not available")
-        for n, r in cuda_section(names, args.size, args.batch_sizes, args.cuda_repeats, args.train_batch).items():
+    if torch.cuda.is_available() or args.cuda_only:
+        if args.accel_device == "cuda" and not torch.cuda.is_available():
+            p.error("--cuda-only: CUDA is not available (use --accel-device cpu for a smoke test)")
+        accel = accelerator_section(
+            names,
+            args.size,
+            args.batch_sizes,
+            args.cuda_repeats,
+            args.train_batch,
+            args.accel_device,
+            args.modes,
+            args.train_dtype,
+        )
+        for n, r in accel.items():
             results[n].update(r)
     print(table(results))
     if det:

@@ -70,3 +70,16 @@ def test_speed_benchmark_runs_and_writes_json(tmp_path):
     assert {"params_m", "gflops", "cpu_b1_latency_s", "cpu_b8_img_s"} <= tiny.keys()
     assert record["results"]["legacy_xception"]["gflops"] > tiny["gflops"] > 0
     assert record["detector"]["predict_s"] > 0
+
+
+def test_speed_benchmark_accelerator_section_runs_on_cpu(tmp_path):
+    """The CUDA section's code (inference modes, training step) at a tiny size. On CPU, bf16
+    autocast is left out: without native bf16 it takes minutes for legacy_xception's training."""
+    out = tmp_path / "speed.json"
+    cmd = [sys.executable, str(REPO / "benchmarks" / "speed.py"), "--models", "disgrl_tiny", "--size", "48",
+           "--cuda-only", "--accel-device", "cpu", "--modes", "fp32", "--batch-sizes", "2",
+           "--cuda-repeats", "1", "--train-batch", "2", "--train-dtype", "fp32", "--out", str(out)]  # fmt: skip
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr[-2000:]
+    tiny = json.loads(out.read_text())["results"]["disgrl_tiny"]
+    assert {"cuda_fp32_b2_img_s", "cuda_train_fp32_b2_img_s"} <= tiny.keys()
