@@ -15,7 +15,22 @@ EXAMPLES: dict[str, list[str]] = {
     "custom_layers.py": ["--size", "48", "--steps", "2"],
     "finetune_folder.py": ["--photos", "{photos}", "--out", "{tmp}/ft", "--train-pairs", "24", "--val-pairs", "8",
                            "--epochs", "1", "--size", "48", "--batch-size", "16"],
+    "predict_and_explain.py": ["--weights", "{tiny_weights}", "--out", "{tmp}/explain", "--size", "96"],
+    "video_demo.py": ["--weights", "{tiny_weights}", "--out", "{tmp}/videos", "--frames", "3", "--length", "6",
+                      "--width", "192", "--height", "144"],
 }  # fmt: skip
+
+# script -> modules it needs beyond the core install (the test is skipped without them)
+NEEDS: dict[str, list[str]] = {"video_demo.py": ["dlib", "av", "skimage"]}
+
+
+def _tiny_weights(folder: Path) -> str:
+    """A weights folder of a randomly initialised disgrl_tiny at 64x64 (what --weights accepts)."""
+    import disgrl
+
+    model = disgrl.create_model("disgrl_tiny")
+    model.pretrained_cfg["input_size"] = (3, 64, 64)
+    return str(model.save_pretrained(folder))
 
 
 def test_every_example_is_listed():
@@ -24,8 +39,13 @@ def test_every_example_is_listed():
 
 @pytest.mark.parametrize("script", sorted(EXAMPLES))
 def test_example_runs(script, tmp_path):
+    for module in NEEDS.get(script, []):
+        pytest.importorskip(module, reason=f"{script} needs {module}")
     photos = str((REPO / ".." / "shared" / "data" / "photos").resolve())
     args = [a.replace("{tmp}", str(tmp_path)).replace("{photos}", photos) for a in EXAMPLES[script]]
+    if any("{tiny_weights}" in a for a in args):
+        weights = _tiny_weights(tmp_path / "tiny_weights")
+        args = [a.replace("{tiny_weights}", weights) for a in args]
     res = subprocess.run(
         [sys.executable, str(REPO / "examples" / script), *args],
         capture_output=True, text=True, timeout=600, cwd=tmp_path,
