@@ -45,7 +45,7 @@ class FramePrediction:
 @dataclass
 class VideoPrediction:
     """The verdict for a video: ``score`` is the mean P(fake) over the frames that were scored
-    (the paper's video-level protocol); ``no_face`` when ``faces=True`` found a face in no frame."""
+    (the usual video-level protocol); ``no_face`` when ``faces=True`` found a face in no frame."""
 
     source: str
     label: str | None = None

@@ -220,7 +220,7 @@ class DisGRLDetector:
         each frame is cropped and scored, frames without a face are left out, and a video with
         no face at all is reported with ``no_face=True`` (no label, no score). With
         ``faces=False`` whole frames are scored. The video's score is the **mean P(fake) over
-        the scored frames**, the paper's video-level protocol; ``frames`` of the result holds
+        the scored frames**, the usual video-level protocol; ``frames`` of the result holds
         the per-frame scores (and faces).
         """
         return predict_video(

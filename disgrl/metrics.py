@@ -137,7 +137,7 @@ class VideoScores(NamedTuple):
 
 
 def video_level(scores: ArrayLike, labels: ArrayLike, videos: Sequence[str]) -> VideoScores:
-    """Video scores as the mean of their frames' probabilities (the paper's video-level protocol).
+    """Video scores as the mean of their frames' probabilities (the usual video-level protocol).
 
     Args:
         scores: P(fake) per frame.

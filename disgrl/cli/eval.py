@@ -6,7 +6,7 @@ Examples:
 
 Prints ACC (at --threshold), AUC, EER and AP, at frame level and, when images are grouped in
 per-video sub-folders (fake/<video>/<frame>.png) or the manifest has a video column, at video
-level (mean frame probability per video, as the paper). The same numbers go to --out as JSON.
+level (mean frame probability per video, the usual video-level protocol). The same numbers go to --out as JSON.
 """
 
 from __future__ import annotations
