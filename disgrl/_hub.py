@@ -81,7 +81,7 @@ def build_config(
         "num_classes": int(model.num_classes),
         "label_names": labels,
         "disgrl_version": __version__,
-        "metrics": metrics or {},
+        "metrics": metrics if metrics is not None else dict(pcfg.get("metrics") or {}),
         "training_data": training_data or pcfg.get("description") or "",
     }
 
@@ -211,6 +211,7 @@ def model_from_folder(folder: str | os.PathLike, num_classes: int | None = None)
     pcfg["label_names"] = tuple(data.get("label_names") or ("real", "fake"))
     pcfg["num_classes"] = model.num_classes
     pcfg["description"] = data.get("training_data") or ""
+    pcfg["metrics"] = dict(data.get("metrics") or {})  # kept when the model is saved or pushed again
     model.pretrained_cfg = {**PretrainedCfg().to_dict(), **pcfg}
     model.eval()
     return model

@@ -185,3 +185,13 @@ def test_push_to_hub_uploads_folder_with_model_card(tiny_model, monkeypatch):
     card = calls["card"]
     assert 'disgrl.load_pretrained("hf-hub:me/tiny")' in card
     assert "| auc | 0.9300 |" in card and "synthetic splices" in card and "Intended use and limits" in card
+
+
+def test_resaving_a_loaded_folder_keeps_its_metrics(tiny_model, tmp_path):
+    tiny_model.save_pretrained(tmp_path / "a", metrics={"auc": 0.91}, training_data="synthetic v1")
+    loaded = disgrl.DisGRL.from_pretrained(tmp_path / "a")
+    loaded.save_pretrained(tmp_path / "b")
+    cfg = json.loads((tmp_path / "b" / "config.json").read_text())
+    assert cfg["metrics"] == {"auc": 0.91} and cfg["training_data"] == "synthetic v1"
+    loaded.save_pretrained(tmp_path / "c", metrics={})  # explicit metrics win
+    assert json.loads((tmp_path / "c" / "config.json").read_text())["metrics"] == {}
