@@ -53,3 +53,20 @@ def test_predict_table_json_maps_and_exit_codes(tiny_model, tmp_path, capsys):
 def test_predict_reports_bad_weights(tmp_path, capsys):
     assert main(["predict", "x.png", "--weights", str(tmp_path / "nope" / "w")]) == 2
     assert "weights folder not found" in capsys.readouterr().err
+
+
+def test_predict_finds_videos_in_folders_and_globs(tmp_path):
+    from disgrl.cli.predict import split_videos
+    from disgrl.video import is_video_file
+
+    (tmp_path / "clips" / "sub").mkdir(parents=True)
+    for name in ("clips/a.mp4", "clips/sub/b.MOV", "mixed/c.jpg", "mixed/d.avi", "e.png"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"x")
+    clips, mixed = str(tmp_path / "clips"), str(tmp_path / "mixed")
+    images, videos = split_videos(
+        [clips, mixed, str(tmp_path / "e.png"), str(tmp_path / "clips" / "*.mp4")], is_video_file
+    )
+    assert images == [mixed, str(tmp_path / "e.png")]  # a video-only folder is not scanned for images
+    assert videos == [str(tmp_path / "clips" / "a.mp4"), str(tmp_path / "clips" / "sub" / "b.MOV"),
+                      str(tmp_path / "mixed" / "d.avi"), str(tmp_path / "clips" / "a.mp4")]  # fmt: skip

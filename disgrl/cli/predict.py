@@ -17,8 +17,10 @@ skipped; the exit code is non-zero only when nothing could be scored.
 from __future__ import annotations
 
 import argparse
+import glob
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -59,13 +61,37 @@ def _row(
     return source, str(label), f"{score:.4f}{extra}"
 
 
+def split_videos(paths: list[str], is_video: Callable[[str], bool]) -> tuple[list[str], list[str]]:
+    """Video files, named directly or found in a folder / glob, apart from everything else.
+
+    A folder or glob keeps its place among the images when it also holds image files.
+    """
+    from disgrl.io import IMAGE_EXTENSIONS
+
+    images: list[str] = []
+    videos: list[str] = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            files = sorted(str(f) for f in path.rglob("*") if f.is_file())
+        elif not path.exists() and any(c in p for c in "*?["):
+            files = sorted(f for f in glob.glob(p, recursive=True) if Path(f).is_file())
+        else:
+            (videos if is_video(p) and path.is_file() else images).append(p)
+            continue
+        found = [f for f in files if is_video(f)]
+        videos.extend(found)
+        if not found or any(Path(f).suffix.lower() in IMAGE_EXTENSIONS for f in files):
+            images.append(p)
+    return images, videos
+
+
 def run(args: argparse.Namespace) -> int:
     from disgrl import load_pretrained
     from disgrl.video import is_video_file
 
     detector = load_pretrained(args.weights, device=args.device, local_files_only=args.offline, autocast=args.autocast)
-    videos = [p for p in args.paths if is_video_file(p) and Path(p).is_file()]
-    images = [p for p in args.paths if p not in videos]
+    images, videos = split_videos(args.paths, is_video_file)
     preds = []
     if images:
         preds = detector.predict(
