@@ -92,6 +92,9 @@ class DisGRLDetector:
         label_names: class names, index 0 first; defaults to the model's (``("real", "fake")``).
         max_pixels: refuse larger image files (checked before decoding).
         num_workers: threads that decode images while the model runs (0 = in the main thread).
+        compile: run the model through ``torch.compile`` (the first batch of each new shape
+            compiles, which takes tens of seconds; see docs/export.md). ``self.model`` stays
+            the eager module.
     """
 
     def __init__(
@@ -105,6 +108,7 @@ class DisGRLDetector:
         label_names: tuple[str, ...] | list[str] | None = None,
         max_pixels: int | None = DEFAULT_MAX_PIXELS,
         num_workers: int = 0,
+        compile: bool = False,
     ) -> None:
         self.device = torch.device(device) if device is not None else _default_device()
         if isinstance(autocast, str):
@@ -116,6 +120,8 @@ class DisGRLDetector:
         self.model = model.eval().to(self.device)
         if channels_last:
             self.model = self.model.to(memory_format=torch.channels_last)
+        self.compiled = compile
+        self._run: Any = torch.compile(self.model) if compile else self.model
         pcfg = dict(getattr(model, "pretrained_cfg", {}) or {})
         self.data_config = dict(data_config or getattr(model, "data_config", None) or {})
         self.label_names = tuple(label_names or pcfg.get("label_names") or ("real", "fake"))
@@ -303,7 +309,7 @@ class DisGRLDetector:
             else contextlib.nullcontext()
         )
         with torch.inference_mode(), ctx:
-            return self.model(x)
+            return self._run(x)
 
     @staticmethod
     def _scores(logits: Tensor) -> Tensor:

@@ -16,6 +16,7 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("list-models", "disgrl.cli.list_models", "list the registered models (and their size and cost)"),
     ("make-synthetic", "disgrl.cli.make_synthetic", "make a synthetic forgery benchmark (real and fake images, masks)"),
     ("extract-faces", "disgrl.cli.extract_faces", "crop faces from videos and images (dataset preprocessing)"),
+    ("export", "disgrl.cli.export", "export a model to ONNX (and check it against PyTorch)"),
 ]
 
 
