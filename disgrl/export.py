@@ -274,7 +274,7 @@ def check_onnx(
     """Run ``path`` in onnxruntime (CPU) and ``model`` in PyTorch on the same random input.
 
     Returns the max absolute difference per output name. The input is uniform in [-1, 1] at the
-    size stored in the file; ``batch_size`` must be 1 for a static-batch export of batch 1.
+    size stored in the file, with ``batch_size`` images (a static-batch file uses its own batch).
     """
     _require(runtime=True)
     import onnxruntime as ort
