@@ -114,6 +114,26 @@ def test_plan_is_seed_major_and_cross_uses_baseline_and_disgrl() -> None:
     assert len(todo) == 3 + 2 * 2 + 3 and todo[-1] == (1, "intra", None, "disgrl")
 
 
+def test_in_memory_images_pairs_twins_and_repeats() -> None:
+    """A real (sample 2k) and its fake (2k + 1) share a pair key; each repeat has its own keys."""
+    import torch
+
+    from disgrl.data.synthetic.protocols import ManifestRow
+
+    rows = [ManifestRow(Path(f"{i}.jpg"), i % 2, f"{i:06d}", "train", "real" if i % 2 == 0 else "splice", "p.jpg", 95, None)
+            for i in range(6)]  # fmt: skip
+    images = torch.arange(6, dtype=torch.uint8).view(6, 1, 1, 1).expand(6, 3, 2, 2).contiguous()
+    data = quality.InMemoryImages(images, rows, [2, 3, 4, 5], (0.5,) * 3, (0.5,) * 3, repeats=2)
+    keys = [s.video for s in data.samples]
+    assert len(data) == 8 and data.labels == [0, 1, 0, 1] * 2
+    assert keys[0] == keys[1] != keys[2] == keys[3] and len(set(keys)) == 4
+    item = data[5]  # second copy of sample 3
+    assert item["label"] == 1 and item["index"] == 5
+    assert torch.allclose(item["image"], torch.full((3, 2, 2), (3 / 255 - 0.5) / 0.5))
+    size = dataclasses.replace(quality.SIZES["cpu"], steps=100, batch_size=32)
+    assert quality.repeats(size, 2100) == 3  # 3,200 images drawn from 2,100: two passes and a spare
+
+
 def _smoke(tmp_path: Path, photos: Path, cutouts: Path, *extra: str) -> dict:
     out = tmp_path / "quality.json"
     argv = ["--smoke", "--out", str(out), "--cache", str(tmp_path / "cache"), "--tmp", str(tmp_path),
@@ -186,5 +206,6 @@ def test_arguments_are_checked(tmp_path: Path) -> None:
     weights.write_bytes(b"")
     with pytest.raises(SystemExit):
         quality.parse_args(["--backbone-weights", str(weights)])  # CPU size trains from scratch
-    with pytest.raises(SystemExit):
-        quality.parse_args(["--seeds", "0"])
+    for option in ("--seeds", "--steps", "--input-size", "--batch-size"):
+        with pytest.raises(SystemExit):
+            quality.parse_args([option, "0"])
