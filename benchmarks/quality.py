@@ -250,14 +250,16 @@ def train_and_test(
     amp = torch.bfloat16 if device.type == "cuda" else None
     _, labels, scores = predict_scores(model, test, batch_size=max(size.batch_size, 64), device=device, amp_dtype=amp)
     metrics = compute_metrics(labels, scores)
-    per_family = {}
+    per_family, per_family_n = {}, {}
     test_methods = np.asarray(methods)
     for fam in sorted({m for m in methods if m != "real"}):
         keep = (labels == 0) | (test_methods == fam)
         per_family[fam] = roc_auc(labels[keep], scores[keep])
+        per_family_n[fam] = int((test_methods == fam).sum())
     return {
         "metrics": {k: metrics[k] for k in ("acc", "auc", "eer", "ap", "n", "n_real", "n_fake")},
         "per_family_auc": per_family,
+        "per_family_n": per_family_n,
         "steps": result.global_step,
         "params": n_params,
         "first_loss": losses[0]["total"] if losses else None,
@@ -359,6 +361,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--batch-size", type=int, default=None, help="override the size's batch size")
     p.add_argument("--deadline", type=float, default=None, help="start no run after this many seconds")
     p.add_argument("--resume", action="store_true", help="keep the runs already in --out (same settings)")
+    p.add_argument("--report", default=None, help="only recompute and print the tables of this results JSON")
     p.add_argument("--smoke", action="store_true", help="tiny data and 2 steps: checks the code path only")
     p.add_argument("--tmp", default=None, help="folder for the temporary run folders")
     args = p.parse_args(argv)
@@ -400,6 +403,8 @@ def plan(size: Size, rows: list[str], protocol: str, families: list[str]) -> lis
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
+    if args.report:
+        return report(Path(args.report))
     import torch
 
     size = resolve_size(args)
@@ -456,13 +461,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     skipped = []
 
     def save(complete: bool) -> dict[str, Any]:
-        summary = summarize(runs, families)
-        labels = record["labels"]
-        tables = {
-            "intra": intra_table(summary, labels) if summary["intra"] else "",
-            "intra_families": family_table(summary, labels, families) if summary["intra"] else "",
-            "cross": cross_table(summary, labels, families) if summary["cross"] else "",
-        }
+        summary, tables = summary_and_tables(runs, families, record["labels"])
         record.update(
             runs=runs, summary=summary, tables=tables, complete=complete, not_run=skipped,
             wall_s=round(time.time() - t_start, 1), wall_s_previous=previous_s, cpu_s=round(time.process_time() - c_start, 1),
@@ -496,15 +495,42 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
               f"{res['last_loss']} ({res['train_s']:.0f} s)", file=sys.stderr, flush=True)  # fmt: skip
         save(complete=False)
     result = save(complete=not skipped)
-    s = size
-    print(f"\n## {s.name} size: {s.notes} at {s.input_size}x{s.input_size}, {s.steps} steps of {s.batch_size}, "
-          f"lr {s.lr:g}, {s.n} samples; initialisation: {result['settings']['initialisation']}\n")  # fmt: skip
+    print_tables(result, out)
+    if skipped:
+        print(f"{len(skipped)} run(s) not started (deadline); rerun the same command with --resume to finish")
+    return result
+
+
+def summary_and_tables(
+    runs: list[dict[str, Any]], families: list[str], labels: dict[str, str]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    summary = summarize(runs, families)
+    tables = {
+        "intra": intra_table(summary, labels) if summary["intra"] else "",
+        "intra_families": family_table(summary, labels, families) if summary["intra"] else "",
+        "cross": cross_table(summary, labels, families) if summary["cross"] else "",
+    }
+    return summary, tables
+
+
+def print_tables(result: dict[str, Any], out: Path) -> None:
+    s = result["settings"]["size"]
+    print(f"\n## {s['name']} size: {s['notes']} at {s['input_size']}x{s['input_size']}, {s['steps']} steps of "
+          f"{s['batch_size']}, lr {s['lr']:g}, {s['n']} samples; initialisation: {result['settings']['initialisation']}\n")  # fmt: skip
     for name in ("intra", "intra_families", "cross"):
         if result["tables"][name]:
             print(result["tables"][name] + "\n")
     print(f"wall time {result['wall_s']:.0f} s, CPU time {result['cpu_s']:.0f} s; results in {out}")
-    if skipped:
-        print(f"{len(skipped)} run(s) not started (deadline); rerun the same command with --resume to finish")
+
+
+def report(path: Path) -> dict[str, Any]:
+    """Recompute the summary and tables of a results file from its runs (e.g. after the report
+    code changed), rewrite the file and print the tables; the runs are left as they are."""
+    result = json.loads(path.read_text())
+    summary, tables = summary_and_tables(result["runs"], result["settings"]["families"], result["labels"])
+    result.update(summary=summary, tables=tables, report_git=git_commit())
+    write_json(path, _clean(result))
+    print_tables(result, path)
     return result
 
 

@@ -43,10 +43,19 @@ def test_differs_compares_against_the_spread() -> None:
     assert report.differs(report.aggregate([0.8]), c) is None  # one seed: no spread to compare with
 
 
+def test_auc_standard_error() -> None:
+    assert report.auc_standard_error(0.5, 225, 225) == pytest.approx(0.0272, abs=1e-4)  # the CPU size's test set
+    assert report.auc_standard_error(0.5, 45, 225) == pytest.approx(0.0472, abs=1e-4)  # one family
+    assert report.auc_standard_error(0.9, 225, 225) < report.auc_standard_error(0.5, 225, 225)
+    assert math.isnan(report.auc_standard_error(0.5, 0, 10))
+    a, c = report.aggregate([0.80, 0.82]), report.aggregate([0.90, 0.91])
+    assert report.differs(a, c, floor=0.2) is False  # within the test set's error
+
+
 def _run(row: str, seed: int, protocol: str, held_out: str | None, auc: float) -> dict:
     return {
         "row": row, "seed": seed, "protocol": protocol, "held_out": held_out,
-        "metrics": {"acc": auc - 0.1, "auc": auc, "eer": 1 - auc},
+        "metrics": {"acc": auc - 0.1, "auc": auc, "eer": 1 - auc, "n_real": 100, "n_fake": 100},
         "per_family_auc": {f: auc for f in FAMILIES} if protocol == "intra" else {},
     }  # fmt: skip
 
@@ -65,7 +74,9 @@ def test_summarize_and_tables() -> None:
     assert cross["average"]["values"] == pytest.approx([0.6, 0.7])
     labels = {"baseline": "a) baseline"}
     table = report.intra_table(summary, labels)
-    assert "| a) baseline | 0.550 ± 0.071 | 0.650 ± 0.071 | 0.350 ± 0.071 | 2 |" in table
+    se = (report.auc_standard_error(0.6, 100, 100) + report.auc_standard_error(0.7, 100, 100)) / 2
+    assert f"| a) baseline | 0.550 ± 0.071 | 0.650 ± 0.071 | 0.350 ± 0.071 | {se:.3f} | 2 |" in table
+    assert summary["intra"]["baseline"]["family_auc_se"] > se  # 50 fakes per family instead of 100
     assert "copy_move" in report.family_table(summary, labels, FAMILIES)
     cross_md = report.cross_table(summary, labels, FAMILIES)
     assert "a) baseline — unseen" in cross_md and "a) baseline — seen (intra)" in cross_md
@@ -161,11 +172,18 @@ def test_smoke_cpu_size_both_protocols(tmp_path: Path, photos_dir: Path, cutouts
             assert run["metrics"]["n_fake"] < run["metrics"]["n_real"]  # test reals + the held-out family only
         else:
             assert set(run["per_family_auc"]) == set(families)
+            assert sum(run["per_family_n"].values()) == run["metrics"]["n_fake"]
     assert set(data["summary"]["intra"]) == {"baseline", "disgrl"}
     assert set(data["summary"]["cross"]["disgrl"]["auc"]) == set(families)
     for name in ("intra", "intra_families", "cross"):
         assert data["tables"][name] and data["tables"][name] in printed
     assert "| g) DisGRL (full) |" in data["tables"]["intra"]
+    # --report recomputes the tables from the runs alone
+    out = tmp_path / "quality.json"
+    edited = {**data, "tables": {}, "summary": {}}
+    out.write_text(json.dumps(edited))
+    again = quality.main(["--report", str(out)])
+    assert again["tables"] == data["tables"] and json.loads(out.read_text())["runs"] == data["runs"]
 
 
 def test_deadline_then_resume(tmp_path: Path, photos_dir: Path, cutouts_dir: Path) -> None:
