@@ -6,8 +6,8 @@ prints Markdown tables: the intra protocol (all families in train and test, with
 and the cross-manipulation matrix (train on all families but one, test on the held-out one) for
 the baseline and DisGRL. Results go to a JSON file, rewritten atomically after every run.
 
-    PYTHONPATH=. python benchmarks/quality.py --size cpu --threads 1
-    PYTHONPATH=. python benchmarks/quality.py --size gpu --backbone-weights xception.pth
+    python benchmarks/quality.py --size cpu
+    python benchmarks/quality.py --size gpu --backbone-weights xception.safetensors
 
 Sizes (``SIZES``): ``cpu`` trains ``disgrl_tiny`` (MobileNetV2-0.5 backbone) at 64x64 from
 random weights; ``gpu`` trains the Xception models at 299x299 (ImageNet weights from a local timm
@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's disgrl
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from quality_report import cross_table, family_table, intra_table, summarize
 
@@ -264,6 +265,7 @@ def train_and_test(
         "params": n_params,
         "first_loss": losses[0]["total"] if losses else None,
         "last_loss": losses[-1]["total"] if losses else None,
+        "last_cls_loss": losses[-1]["cls"] if losses else None,
         "train_s": round(train_s, 2),
         "train_cpu_s": round(train_cpu, 2),
         "eval_s": round(time.time() - t0, 2),
