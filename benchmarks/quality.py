@@ -444,13 +444,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "smoke": args.smoke,
     }  # fmt: skip
     runs: list[dict[str, Any]] = []
-    previous_s = 0.0
+    previous_s = previous_cpu = 0.0
     if args.resume and out.is_file():
         old = json.loads(out.read_text())
         if _comparable(old.get("settings")) != _comparable(settings):
             raise SystemExit(f"--resume: {out} was made with other settings; use another --out")
         runs = old.get("runs", [])
         previous_s = old.get("wall_s", 0.0) + old.get("wall_s_previous", 0.0)
+        previous_cpu = old.get("cpu_s", 0.0) + old.get("cpu_s_previous", 0.0)
     done = {(r["seed"], r["protocol"], r["held_out"], r["row"]) for r in runs}
     todo = plan(size, rows, args.protocol, families)
     record: dict[str, Any] = {
@@ -466,6 +467,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         record.update(
             runs=runs, summary=summary, tables=tables, complete=complete, not_run=skipped,
             wall_s=round(time.time() - t_start, 1), wall_s_previous=previous_s, cpu_s=round(time.process_time() - c_start, 1),
+            cpu_s_previous=previous_cpu,
             load_avg={"start": load_start, "end": os.getloadavg()},
         )  # fmt: skip
         write_json(out, _clean(record))
