@@ -30,7 +30,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -114,7 +114,6 @@ class Size:
     threads: int | None = None  # torch CPU threads (None: torch's default)
     deadline_s: float | None = None  # start no new run after this many seconds (resume later)
     notes: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 SIZES: dict[str, Size] = {
@@ -319,11 +318,11 @@ def _jsonable(value: Any) -> Any:
 
 def _comparable(settings: dict[str, Any] | None) -> dict[str, Any]:
     """Settings as JSON stores them, less what may change between the parts of a resumed
-    benchmark (which rows, protocols and seeds to run, the deadline)."""
+    benchmark (which rows, protocols and seeds to run, the deadline, threads, descriptions)."""
     data = _clean(json.loads(json.dumps(settings or {}, default=_jsonable)))
     for key in ("rows", "protocol"):  # which runs to make, not how each run is made
         data.pop(key, None)
-    for key in ("seeds", "cross_seeds", "deadline_s"):
+    for key in ("seeds", "cross_seeds", "deadline_s", "threads", "notes", "extra"):  # "extra": an older field
         data.get("size", {}).pop(key, None)
     return data
 
@@ -445,13 +444,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "smoke": args.smoke,
     }  # fmt: skip
     runs: list[dict[str, Any]] = []
-    previous_s = 0.0
+    previous_s = previous_cpu = 0.0
     if args.resume and out.is_file():
         old = json.loads(out.read_text())
         if _comparable(old.get("settings")) != _comparable(settings):
             raise SystemExit(f"--resume: {out} was made with other settings; use another --out")
         runs = old.get("runs", [])
         previous_s = old.get("wall_s", 0.0) + old.get("wall_s_previous", 0.0)
+        previous_cpu = old.get("cpu_s", 0.0) + old.get("cpu_s_previous", 0.0)
     done = {(r["seed"], r["protocol"], r["held_out"], r["row"]) for r in runs}
     todo = plan(size, rows, args.protocol, families)
     record: dict[str, Any] = {
@@ -467,6 +467,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         record.update(
             runs=runs, summary=summary, tables=tables, complete=complete, not_run=skipped,
             wall_s=round(time.time() - t_start, 1), wall_s_previous=previous_s, cpu_s=round(time.process_time() - c_start, 1),
+            cpu_s_previous=previous_cpu,
             load_avg={"start": load_start, "end": os.getloadavg()},
         )  # fmt: skip
         write_json(out, _clean(record))
