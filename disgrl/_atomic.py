@@ -10,6 +10,11 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+# The process umask, read once at import (os.umask can only be read by setting it): temp files
+# from mkstemp are 0600, the renamed result gets the mode a plain open() would have given it.
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
 
 def atomic_write(path: str | os.PathLike, write: Callable[[str], object]) -> None:
     """Call ``write(temp_path)`` on a temp file beside ``path``, then rename it into place.
@@ -22,6 +27,7 @@ def atomic_write(path: str | os.PathLike, write: Callable[[str], object]) -> Non
     os.close(fd)
     try:
         write(tmp)
+        os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -156,6 +156,16 @@ def test_atomic_save_leaves_no_partial_file(tiny_model, tmp_path, monkeypatch):
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 
 
+def test_saved_files_get_the_usual_permissions_not_the_temp_files(tiny_model, tmp_path):
+    import os
+
+    umask = os.umask(0o022)
+    os.umask(umask)
+    out = tiny_model.save_pretrained(tmp_path)
+    for name in (WEIGHTS_NAME, "config.json"):
+        assert (out / name).stat().st_mode & 0o777 == 0o666 & ~umask  # mkstemp's 0600 would hide it from others
+
+
 def test_push_to_hub_uploads_folder_with_model_card(tiny_model, monkeypatch):
     calls = {}
 

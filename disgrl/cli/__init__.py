@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 # (command, module, one-line help); each module has add_arguments(parser) and run(args) -> int.
 COMMANDS: list[tuple[str, str, str]] = [
+    ("demo", "disgrl.cli.demo", "try it offline: manipulate bundled photos, score them, write maps (demo weights)"),
     ("train", "disgrl.cli.train", "fine-tune a detector on your own real/fake images"),
     ("eval", "disgrl.cli.eval", "measure ACC / AUC / EER / AP of weights on labelled images"),
     ("predict", "disgrl.cli.predict", "score images as real or fake (and save maps that show where)"),

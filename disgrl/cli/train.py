@@ -77,8 +77,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--no-balance", action="store_true", help="do not undersample the larger class each epoch")
     g.add_argument(
         "--pair-by",
-        choices=["stem", "video"],
-        help="keep images sharing a file name (real/0042.jpg, fake/0042.jpg) or a video id in the same batch; "
+        choices=["stem", "video", "twin"],
+        help="keep images sharing a file name (real/0042.jpg, fake/0042.jpg), a video id, or a synthetic twin "
+        "(make-synthetic's real 000042.jpg and its fake 000043.jpg) in the same batch; "
         "much faster learning when each fake was made from a real image of the data",
     )
     g.add_argument("--seed", type=int, default=d.seed, help="random seed (default 0)")

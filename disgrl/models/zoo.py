@@ -25,7 +25,21 @@ _IMAGENET = {"mean": (0.485, 0.456, 0.406), "std": (0.229, 0.224, 0.225)}
 
 default_cfgs: dict[str, PretrainedCfg] = {
     "disgrl_efficientnet_b0": PretrainedCfg(**_IMAGENET),
+    # The untagged name has no weights on purpose: the only weights are a synthetic-data demo, so
+    # create_model("disgrl_tiny", pretrained=True) fails and names the tag instead of loading them
+    # silently (timm would make the first tag the default). See docs/demo_weights.md.
     "disgrl_tiny": PretrainedCfg(input_size=(3, 128, 128)),
+    "disgrl_tiny.synthetic": PretrainedCfg(
+        file="weights/disgrl_tiny.synthetic",
+        input_size=(3, 128, 128),
+        license="mit",
+        description=(
+            "Demo weights, shipped in the package: disgrl_tiny trained from scratch on the synthetic forgery "
+            "benchmark (disgrl.data.synthetic: splice, copy_move, inpaint, resample, color_noise; 128x128 crops "
+            "of ordinary photos, JPEG 95/75). Not a deepfake detector; meaningless on real-world images. "
+            "Weak even on its own kind of data (test AUC 0.585): it demonstrates the API. See docs/demo_weights.md."
+        ),
+    ),
 }
 
 _PARTS = ("encoder", "dea", "decoder", "rec1", "rec2", "disad", "head")

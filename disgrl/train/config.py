@@ -31,9 +31,11 @@ class TrainConfig:
             a different subset each epoch), as the paper does.
         pair_by: keep images that share a key in the same batch: ``"stem"`` (the file name
             without folder and extension: ``real/0042.jpg`` and ``fake/0042.jpg``) or
-            ``"video"`` (the sample's video id). For data made of real images and fakes made from
-            them, seeing both sides of a pair in one batch speeds learning markedly; groups are
-            shuffled each epoch and ``balance`` is then not applied. ``None``: no grouping.
+            ``"video"`` (the sample's video id) or ``"twin"`` (a :mod:`disgrl.data.synthetic` set:
+            sample ``2k``, a real crop, and ``2k + 1``, the fake made from it). For data made of
+            real images and fakes made from them, seeing both sides of a pair in one batch speeds
+            learning markedly; groups are shuffled each epoch and ``balance`` is then not applied.
+            ``None``: no grouping.
         freeze_encoder: train everything but the backbone (its BatchNorm statistics too).
         lambda_rec1, lambda_rec2, lambda_metric, flooding: the loss (Eq. 12).
         seed: seeds data order, flips, noise, dropout and initialisation of new layers.
@@ -78,8 +80,8 @@ class TrainConfig:
             raise ValueError("epochs, batch_size and grad_accum must be >= 1")
         if self.amp not in ("auto", "bf16", "fp16", "none"):
             raise ValueError(f"amp must be auto, bf16, fp16 or none, got {self.amp!r}")
-        if self.pair_by not in (None, "stem", "video"):
-            raise ValueError(f"pair_by must be None, 'stem' or 'video', got {self.pair_by!r}")
+        if self.pair_by not in (None, "stem", "video", "twin"):
+            raise ValueError(f"pair_by must be None, 'stem', 'video' or 'twin', got {self.pair_by!r}")
         if not 0 <= self.hflip <= 1:
             raise ValueError(f"hflip must be a probability, got {self.hflip}")
         return self

@@ -29,7 +29,9 @@ def dataset_videos(dataset: Dataset) -> list[str | None] | None:
 
 
 def dataset_pair_keys(dataset: Dataset, pair_by: str) -> list[str]:
-    """One grouping key per item: the file stem (``"stem"``) or the video id (``"video"``)."""
+    """One grouping key per item: the file stem (``"stem"``), the video id (``"video"``), or the
+    synthetic generator's twin pair (``"twin"``: samples ``2k`` and ``2k + 1``, named by their
+    number, share a key)."""
     if isinstance(dataset, Subset):
         base = dataset_pair_keys(dataset.dataset, pair_by)
         return [base[i] for i in dataset.indices]
@@ -38,7 +40,21 @@ def dataset_pair_keys(dataset: Dataset, pair_by: str) -> list[str]:
         raise ValueError(f"pair_by={pair_by!r} needs a dataset with .samples (disgrl.data datasets)")
     if pair_by == "stem":
         return [Path(s.path).stem for s in samples]
+    if pair_by == "twin":
+        return [twin_key(s.path) for s in samples]
     return [s.video if s.video is not None else s.path for s in samples]
+
+
+def twin_key(path: str | Path) -> str:
+    """``.../000042.jpg`` and ``.../000043.jpg`` -> ``"21"``: the real crop and the fake made from it
+    in a :mod:`disgrl.data.synthetic` set (sample ``2k`` is a real, ``2k + 1`` its fake twin)."""
+    stem = Path(path).stem
+    if not stem.isdigit():
+        raise ValueError(
+            f"pair_by='twin' expects files named by their sample number (000042.jpg, as disgrl make-synthetic "
+            f"writes them), got {path}"
+        )
+    return str(int(stem) // 2)
 
 
 def _grouped_order(keys: Sequence[str], g: torch.Generator) -> list[int]:
