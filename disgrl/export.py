@@ -205,7 +205,9 @@ def export_onnx(
         param = next(module.parameters(), None)
         device = param.device if param is not None else torch.device("cpu")
         # A batch of 1 would be specialised by torch.export; trace with 2 when the batch is dynamic.
-        example = torch.zeros(max(batch_size, 2) if dynamic_batch else batch_size, 3, *hw, device=device)
+        dtype = param.dtype if param is not None and param.is_floating_point() else torch.float32
+        # the graph takes the model's dtype: a float16 model gives a float16 graph (.float() it first for float32)
+        example = torch.zeros(max(batch_size, 2) if dynamic_batch else batch_size, 3, *hw, device=device, dtype=dtype)
         names = ["logits"]
         if outputs == "all":
             with torch.no_grad():
@@ -287,15 +289,18 @@ def check_onnx(
     _, h, w = read_metadata(path).get("input_size") or inp.shape[1:]
     gen = torch.Generator().manual_seed(seed)
     x = torch.rand(batch, 3, h, w, generator=gen) * 2 - 1
+    if inp.type == "tensor(float16)":  # a graph exported from a float16 model
+        x = x.half()
     got = session.run(names, {inp.name: x.numpy()})
     was_training = module.training
     module.eval()
     try:
         param = next(module.parameters(), None)
         device = param.device if param is not None else torch.device("cpu")
+        dtype = param.dtype if param is not None and param.is_floating_point() else torch.float32
         with torch.no_grad():
-            ref = ExportWrapper(module, names)(x.to(device))
+            ref = ExportWrapper(module, names)(x.to(device, dtype))
     finally:
         module.train(was_training)
     ref = (ref,) if isinstance(ref, Tensor) else ref
-    return {n: float((torch.from_numpy(g) - r.float().cpu()).abs().max()) for n, g, r in zip(names, got, ref)}
+    return {n: float((torch.from_numpy(g).float() - r.float().cpu()).abs().max()) for n, g, r in zip(names, got, ref)}

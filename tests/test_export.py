@@ -207,6 +207,18 @@ def test_opset_18_and_a_model_with_one_head(tmp_path):
     assert max(check_onnx(path, model, batch_size=3).values()) < 1e-4
 
 
+def test_float16_model_exports_a_float16_graph(tmp_path):
+    # the shipped demo weights load as float32, but a user's .half() model must export too (it failed on the
+    # float32 example input before)
+    torch.manual_seed(0)
+    model = disgrl.create_model("disgrl_tiny").eval().half()
+    path = export_onnx(model, tmp_path / "h.onnx", input_size=64)
+    session = _session(path)
+    assert session.get_inputs()[0].type == "tensor(float16)"
+    assert check_onnx(path, model, batch_size=2)["logits"] < 1e-2
+    assert next(model.parameters()).dtype == torch.float16  # the model itself is left as it was
+
+
 @pytest.mark.slow
 def test_disgrl_xception_full_size_parity(tmp_path):
     torch.manual_seed(0)
