@@ -202,11 +202,9 @@ def export_onnx(
     was_training = module.training
     module.eval()
     try:
-        param = next(module.parameters(), None)
-        device = param.device if param is not None else torch.device("cpu")
-        # A batch of 1 would be specialised by torch.export; trace with 2 when the batch is dynamic.
-        dtype = param.dtype if param is not None and param.is_floating_point() else torch.float32
-        # the graph takes the model's dtype: a float16 model gives a float16 graph (.float() it first for float32)
+        # The graph takes the model's dtype: a float16 model gives a float16 graph (.float() it first
+        # for float32). A batch of 1 would be specialised by torch.export; trace with 2 when it is dynamic.
+        device, dtype = _device_dtype(module)
         example = torch.zeros(max(batch_size, 2) if dynamic_batch else batch_size, 3, *hw, device=device, dtype=dtype)
         names = ["logits"]
         if outputs == "all":
@@ -231,6 +229,14 @@ def export_onnx(
     program.model.metadata_props.update(_metadata(module, data_config, hw, names))
     _save_atomic(program, path)
     return path
+
+
+def _device_dtype(module: nn.Module) -> tuple[torch.device, torch.dtype]:
+    """Where the model's parameters live and their floating dtype (CPU / float32 without any)."""
+    param = next(module.parameters(), None)
+    if param is None:
+        return torch.device("cpu"), torch.float32
+    return param.device, param.dtype if param.is_floating_point() else torch.float32
 
 
 def _save_atomic(program: Any, path: Path) -> None:
@@ -295,9 +301,7 @@ def check_onnx(
     was_training = module.training
     module.eval()
     try:
-        param = next(module.parameters(), None)
-        device = param.device if param is not None else torch.device("cpu")
-        dtype = param.dtype if param is not None and param.is_floating_point() else torch.float32
+        device, dtype = _device_dtype(module)
         with torch.no_grad():
             ref = ExportWrapper(module, names)(x.to(device, dtype))
     finally:
