@@ -224,7 +224,7 @@ def train_and_test(
     """Train ``row`` for ``size.steps`` steps with ``seed``, then score the test set."""
     import torch
 
-    from disgrl.metrics import compute_metrics, roc_auc
+    from disgrl.metrics import compute_metrics, per_method_auc
     from disgrl.train import TrainConfig, Trainer, predict_scores, seed_everything
 
     device = torch.device(args.device)
@@ -250,12 +250,8 @@ def train_and_test(
     amp = torch.bfloat16 if device.type == "cuda" else None
     _, labels, scores = predict_scores(model, test, batch_size=max(size.batch_size, 64), device=device, amp_dtype=amp)
     metrics = compute_metrics(labels, scores)
-    per_family, per_family_n = {}, {}
-    test_methods = np.asarray(methods)
-    for fam in sorted({m for m in methods if m != "real"}):
-        keep = (labels == 0) | (test_methods == fam)
-        per_family[fam] = roc_auc(labels[keep], scores[keep])
-        per_family_n[fam] = int((test_methods == fam).sum())
+    per_family = per_method_auc(labels, scores, methods)
+    per_family_n = {fam: sum(m == fam for m in methods) for fam in per_family}
     return {
         "metrics": {k: metrics[k] for k in ("acc", "auc", "eer", "ap", "n", "n_real", "n_fake")},
         "per_family_auc": per_family,

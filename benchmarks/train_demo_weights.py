@@ -49,10 +49,13 @@ import torch.nn.functional as F
 from PIL import Image
 from torch import Tensor, nn
 
+from disgrl.data.synthetic import PHOTO_FAMILIES as FAMILIES  # the five families without faces
+from disgrl.metrics import per_method_auc
+from disgrl.train.data import twin_key
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = (REPO / ".." / "shared" / "data").resolve()
 DEFAULT_OUT = REPO / "disgrl" / "weights" / "disgrl_tiny.synthetic"
-FAMILIES = ("splice", "copy_move", "inpaint", "resample", "color_noise")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -113,8 +116,8 @@ def load_rows(rows: list, size: int) -> dict[str, Any]:
         if r.mask is not None:
             with Image.open(r.mask) as m:
                 masks[i] = torch.from_numpy(np.asarray(m.convert("L")).copy())
-    twins = [int(Path(r.path).stem) // 2 for r in rows]
-    groups: dict[int, list[int]] = {}
+    twins = [twin_key(r.path) for r in rows]
+    groups: dict[str, list[int]] = {}
     for i, t in enumerate(twins):
         groups.setdefault(t, []).append(i)
     # the index of each sample's twin (itself when the twin is not among these rows)
@@ -126,20 +129,24 @@ def load_rows(rows: list, size: int) -> dict[str, Any]:
         "labels": torch.tensor([r.label for r in rows], dtype=torch.long),
         "methods": [r.method for r in rows],
         "twins": twins,
+        "twin_ids": torch.tensor([int(t) for t in twins]),
     }
 
 
-def twin_batches(twins: list[int], pairs_per_batch: int, g: torch.Generator) -> list[list[int]]:
-    """One epoch of batches: twin groups shuffled, ``pairs_per_batch`` groups per batch."""
-    groups: dict[int, list[int]] = {}
+def twin_batches(twins: list[str], pairs_per_batch: int, g: torch.Generator) -> list[list[int]]:
+    """One epoch of batches, consumed from the end: twin groups shuffled, ``pairs_per_batch`` per batch.
+
+    (The Trainer's ``pair_by="twin"`` does the same with another draw order; this one is kept
+    because it is the order the shipped weights were trained with.)"""
+    groups: dict[str, list[int]] = {}
     for i, t in enumerate(twins):
         groups.setdefault(t, []).append(i)
     keys = list(groups)
     order = torch.randperm(len(keys), generator=g).tolist()
-    batches = []
-    for s in range(0, len(order) - pairs_per_batch + 1, pairs_per_batch):
-        batches.append([i for k in order[s : s + pairs_per_batch] for i in groups[keys[k]]])
-    return batches
+    return [
+        [i for k in order[s : s + pairs_per_batch] for i in groups[keys[k]]]
+        for s in range(0, len(order) - pairs_per_batch + 1, pairs_per_batch)
+    ]
 
 
 def normalise(images: Tensor, data_config: dict[str, Any]) -> Tensor:
@@ -211,19 +218,6 @@ def score_memory(model: nn.Module, data: dict[str, Any], data_config: dict[str, 
     return torch.cat(out).numpy()
 
 
-def family_aucs(labels: Any, scores: Any, methods: list[str]) -> dict[str, float]:
-    """AUC of each family's fakes against all reals."""
-    from disgrl.metrics import roc_auc
-
-    methods_arr = np.asarray(methods)
-    real = methods_arr == "real"
-    out = {}
-    for fam in sorted(set(methods) - {"real"}):
-        keep = real | (methods_arr == fam)
-        out[fam] = float(roc_auc(np.asarray(labels)[keep], np.asarray(scores)[keep]))
-    return out
-
-
 def train(args: argparse.Namespace, train_data: dict, val_data: dict, work: Path) -> tuple[nn.Module, dict]:
     import disgrl
     from disgrl.losses import DisGRLLoss
@@ -247,7 +241,6 @@ def train(args: argparse.Namespace, train_data: dict, val_data: dict, work: Path
     opt = torch.optim.Adam(params, lr=args.lr, weight_decay=args.weight_decay)
     criterion = DisGRLLoss()
     g = torch.Generator().manual_seed(args.seed)
-    pairs = args.batch_size // 2
     history: list[dict[str, float]] = []
     best = {"auc": -1.0, "step": 0}
     batches: list[list[int]] = []
@@ -255,7 +248,7 @@ def train(args: argparse.Namespace, train_data: dict, val_data: dict, work: Path
     running: dict[str, float] = {}
     for step in range(args.steps):
         if not batches:
-            batches = twin_batches(train_data["twins"], pairs, g)
+            batches = twin_batches(train_data["twins"], args.batch_size // 2, g)
         idx = torch.tensor(batches.pop())
         images, masks = train_data["images"][idx].float(), train_data["masks"][idx].float() / 255.0
         labels = train_data["labels"][idx]
@@ -263,7 +256,7 @@ def train(args: argparse.Namespace, train_data: dict, val_data: dict, work: Path
         if alpha > 1.0:  # exaggerate each fake's manipulation against its real twin (reals: mask 0)
             twin = train_data["images"][train_data["partner"][idx]].float()
             images = (images + (alpha - 1.0) * masks[:, None] * (images - twin)).clamp(0.0, 255.0)
-        _, pair = torch.unique(torch.tensor([train_data["twins"][i] for i in idx.tolist()]), return_inverse=True)
+        _, pair = torch.unique(train_data["twin_ids"][idx], return_inverse=True)
         flip = (torch.rand(int(pair.max()) + 1, generator=g) < 0.5)[pair]  # the same flip for both twins
         images = torch.where(flip[:, None, None, None], images.flip(-1), images)
         masks = torch.where(flip[:, None, None], masks.flip(-1), masks)
@@ -294,7 +287,7 @@ def train(args: argparse.Namespace, train_data: dict, val_data: dict, work: Path
         if (step + 1) % args.eval_every == 0 or step + 1 == args.steps:
             scores = score_memory(model, val_data, dc)
             auc = float(roc_auc(val_data["labels"].numpy(), scores))
-            fam = family_aucs(val_data["labels"].numpy(), scores, val_data["methods"])
+            fam = per_method_auc(val_data["labels"].numpy(), scores, val_data["methods"])
             history.append({"step": step + 1, "val_auc": auc, "seconds": round(time.time() - t0, 1), **fam})
             print(f"  val AUC {auc:.4f} {json.dumps({k: round(v, 3) for k, v in fam.items()})}", flush=True)
             if auc > best["auc"]:
@@ -355,7 +348,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     dataset = ForgeryDataset(samples, transform=eval_transform(shipped.data_config))
     _, labels, scores = predict_scores(shipped, dataset, batch_size=64)
     test = compute_metrics(labels, scores)
-    per_family = family_aucs(labels, scores, [r.method for r in test_rows])
+    per_family = per_method_auc(labels, scores, [r.method for r in test_rows])
     t_test = time.time() - t0
     print(f"fresh test split ({len(test_rows)} images, seed {args.test_seed}): {json.dumps(test)}")
     print(f"per-family AUC: {json.dumps({k: round(v, 4) for k, v in per_family.items()})}")

@@ -100,6 +100,21 @@ def roc_auc(labels: ArrayLike, scores: ArrayLike) -> float:
     return float(np.sum(np.diff(fpr) * (tpr[1:] + tpr[:-1]) / 2.0))
 
 
+def per_method_auc(
+    labels: ArrayLike, scores: ArrayLike, methods: Sequence[str], real: str = "real"
+) -> dict[str, float]:
+    """AUC of each manipulation method's fakes against all reals (FF++'s per-method table).
+
+    ``methods`` names each sample's method, ``real`` for the reals; methods in sorted order.
+    """
+    y, s = _labels_scores(labels, scores)
+    m = np.asarray(methods)
+    if m.shape != y.shape:
+        raise ValueError(f"methods: expected {y.shape[0]} names (one per sample), got {m.shape[0]}")
+    is_real = m == real
+    return {k: roc_auc(y[is_real | (m == k)], s[is_real | (m == k)]) for k in sorted(set(m.tolist()) - {real})}
+
+
 def eer(labels: ArrayLike, scores: ArrayLike) -> float:
     """Equal error rate: where FPR = FNR on the ROC curve, interpolated linearly between the two
     operating points around the crossing (see the module doc); ``nan`` with fewer than two classes."""

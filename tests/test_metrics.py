@@ -145,3 +145,15 @@ def test_input_validation():
     # swapped arguments of video_level (labels where scores go) are caught by the label check
     with pytest.raises(ValueError, match="labels must be"):
         metrics.video_level([0, 1], [0.2, 0.9], ["a", "b"])
+
+
+def test_per_method_auc_scores_each_method_against_all_reals():
+    labels = [0, 0, 0, 1, 1, 1, 1]
+    scores = [0.1, 0.2, 0.9, 0.95, 0.3, 0.5, 0.05]
+    methods = ["real", "real", "real", "splice", "splice", "inpaint", "inpaint"]
+    got = metrics.per_method_auc(labels, scores, methods)
+    assert list(got) == ["inpaint", "splice"]
+    assert got["splice"] == pytest.approx(metrics.roc_auc([0, 0, 0, 1, 1], [0.1, 0.2, 0.9, 0.95, 0.3]))
+    assert got["inpaint"] == pytest.approx(metrics.roc_auc([0, 0, 0, 1, 1], [0.1, 0.2, 0.9, 0.5, 0.05]))
+    with pytest.raises(ValueError, match="one per sample"):
+        metrics.per_method_auc(labels, scores, methods[:-1])

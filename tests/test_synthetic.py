@@ -410,3 +410,10 @@ def test_2000_samples_in_under_two_minutes(tmp_path, photos_dir, cutouts_dir):
     assert proc.returncode == 0, proc.stderr
     assert len(read_manifest(tmp_path / "syn")) == 2000
     assert elapsed < 120, f"2,000 samples took {elapsed:.0f}s"
+
+
+def test_photo_families_are_the_default_without_faces(photos_dir):
+    from disgrl.data.synthetic import FAMILIES, PHOTO_FAMILIES, build_config
+
+    assert tuple(f for f in FAMILIES if f != "face") == PHOTO_FAMILIES
+    assert build_config(photos_dir).families == PHOTO_FAMILIES

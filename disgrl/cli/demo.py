@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any
 
 DEMO_WEIGHTS = "disgrl_tiny.synthetic"
-DEMO_FAMILIES = ("splice", "copy_move", "inpaint", "resample", "color_noise")
 NOT_A_DEEPFAKE_DETECTOR = (
     "These demo weights were trained only on synthetic manipulations (splice, copy-move, inpainting, "
     "resampling, colour / noise changes) of ordinary photos. They are NOT a deepfake detector and "
@@ -39,12 +38,14 @@ NOT_A_DEEPFAKE_DETECTOR = (
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    from disgrl.data.synthetic import PHOTO_FAMILIES
+
     p.add_argument("--out", default="demo-out", help="output folder (default demo-out)")
     p.add_argument(
         "--n",
         type=int,
-        default=2 * len(DEMO_FAMILIES),
-        help=f"images to make, half real, half fake (default {2 * len(DEMO_FAMILIES)}: one real and one fake per family)",
+        default=2 * len(PHOTO_FAMILIES),
+        help=f"images to make, half real, half fake (default {2 * len(PHOTO_FAMILIES)}: one real and one fake per family)",
     )
     p.add_argument(
         "--weights",
@@ -74,8 +75,9 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--n must be at least 2 (a real image and a fake), got {args.n}")
     t0 = time.time()
     from disgrl import load_pretrained
+    from disgrl._atomic import atomic_write_text
     from disgrl.assets import PHOTOS_DIR, sample_photos
-    from disgrl.data.synthetic import generate, read_manifest
+    from disgrl.data.synthetic import PHOTO_FAMILIES, generate, read_manifest
     from disgrl.metrics import roc_auc
 
     out = Path(args.out).resolve()
@@ -92,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"weights: {args.weights}")
     print(f"  {NOT_A_DEEPFAKE_DETECTOR if is_demo else (description or 'no description recorded')}")
     manifest = generate(
-        PHOTOS_DIR, images, n=args.n, seed=args.seed, size=size, families=DEMO_FAMILIES, workers=0, progress=False,
+        PHOTOS_DIR, images, n=args.n, seed=args.seed, size=size, families=PHOTO_FAMILIES, workers=0, progress=False,
         split_fractions=(1.0, 0.0, 0.0),
     )  # fmt: skip
     rows = read_manifest(manifest)
@@ -119,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"\n{'file':<{width}}  {'truth':<20}  {'label':<5}  score")
     for r in records:
         print(f"{r['file']:<{width}}  {r['truth']:<20}  {r['label']:<5}  {r['score']:.3f}")
-    labels = [0 if r["truth"] == "real" else 1 for r in records]
+    labels = [r.label for r in rows]
     scores = [float(r["score"]) for r in records]
     correct = sum((s >= 0.5) == bool(y) for s, y in zip(scores, labels))
     auc = roc_auc(labels, scores)
@@ -129,14 +131,14 @@ def run(args: argparse.Namespace) -> int:
         "seed": args.seed,
         "n": len(records),
         "size": size,
-        "families": list(DEMO_FAMILIES),
+        "families": list(PHOTO_FAMILIES),
         "photos": [p.name for p in photos],
         "correct_at_0.5": correct,
         "auc": None if auc != auc else auc,
         "predictions": records,
         "seconds": round(time.time() - t0, 2),
     }
-    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    atomic_write_text(out / "summary.json", json.dumps(summary, indent=2) + "\n")
     print(f"\n{correct}/{len(records)} correct at threshold 0.5, AUC {auc:.2f} on these {len(records)} images.")
     recorded = cfg.get("metrics") or {}
     if "test_auc" in recorded:

@@ -12,7 +12,7 @@ See ``docs/synthetic.md`` for the families, the JPEG policy, the splits and the 
 
 from __future__ import annotations
 
-from .families import FAMILIES, INPAINT_BACKENDS, FaceRegion, inpaint_numpy, opencv_available
+from .families import FAMILIES, INPAINT_BACKENDS, PHOTO_FAMILIES, FaceRegion, inpaint_numpy, opencv_available
 from .generator import (
     DEFAULT_QUALITIES,
     GENERATOR_VERSION,
@@ -45,6 +45,7 @@ __all__ = [
     "GENERATOR_VERSION",
     "INPAINT_BACKENDS",
     "MANIFEST_COLUMNS",
+    "PHOTO_FAMILIES",
     "PROTOCOLS",
     "SHAPES",
     "SPLITS",

@@ -20,6 +20,9 @@ from .masks import draw_polygon, ellipse_outline, feather, random_mask
 #: Every manipulation family, in the order samples cycle through them.
 FAMILIES = ("splice", "copy_move", "inpaint", "resample", "color_noise", "face")
 
+#: The families that need no face images (what ``generate`` makes when no ``faces`` are given).
+PHOTO_FAMILIES = tuple(f for f in FAMILIES if f != "face")
+
 #: Inpainting implementations: OpenCV's Telea / Navier-Stokes, or the pure-numpy fill.
 INPAINT_BACKENDS = ("opencv", "numpy")
 

@@ -29,7 +29,7 @@ from PIL import Image
 
 from ..._atomic import atomic_write_bytes
 from ...io import IMAGE_EXTENSIONS, ImageLoadError, is_image_file, load_image
-from .families import FAMILIES, MANIPULATIONS, FaceRegion, SampleContext, resolve_inpaint_backend
+from .families import FAMILIES, MANIPULATIONS, PHOTO_FAMILIES, FaceRegion, SampleContext, resolve_inpaint_backend
 from .protocols import (
     DEFAULT_SPLIT_FRACTIONS,
     MANIFEST_COLUMNS,
@@ -168,7 +168,7 @@ def build_config(
     fractions = check_fractions(split_fractions)
 
     if families is None:
-        fams = tuple(f for f in FAMILIES if f != "face" or faces is not None)
+        fams = FAMILIES if faces is not None else PHOTO_FAMILIES
     else:
         if isinstance(families, str):
             families = [families]
